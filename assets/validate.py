@@ -1,0 +1,198 @@
+"""Validate: apply BRIEF §4's quarantine rules (data_quality/) and mark every failing record with its rules.
+
+The parsers turn raw text into checked columns (parsed date and its error, ID with zeros restored only for
+numeric cells, sex code, CCCD agreement); the Great Expectations suite judges those columns and returns the
+failing row keys per rule. Quarantined rows travel on, marked, so the load can account for every row.
+"""
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetIn,
+    MetadataValue,
+    Output,
+    StaticPartitionsDefinition,
+    asset,
+)
+
+from assets.dates import parse_dates
+from assets.extract import ROW_KEY
+from assets.identity import cccd_agrees, parse_national_id, parse_sex
+from data_quality.masking import mask_value
+from data_quality.rules import QUARANTINE_RULES
+from data_quality.suites import SUITE_RESIDENTS, resident_expectations, run_suite
+from pipelines.resources import DeploymentSettings
+from schemas import canonical as c
+from schemas.manifest import SourceManifest, load_manifest
+from schemas.names import GROUP_VALIDATE, RAW_RESIDENTS, VALIDATED_RESIDENTS
+
+DISPOSITION = "_disposition"
+RULES = "_rules"
+MASKED = "_masked"
+ACCEPTED, QUARANTINED, REVIEW = "accepted", "quarantine", "review"
+
+
+def _numeric(frame: pd.DataFrame, field: str) -> list[bool]:
+    return [bool(v) and field in v.split(",") for v in frame[c.NUMERIC_FIELDS].fillna("")]
+
+
+def checked_columns(raw: pd.DataFrame, manifests: dict[str, SourceManifest], today: dt.date) -> pd.DataFrame:
+    """The columns the suite judges (and harmonise reuses): parsed, but not yet standardised."""
+    out = pd.DataFrame({ROW_KEY: raw[ROW_KEY].to_numpy()}, index=raw.index)
+    out["full_name"] = [v if isinstance(v, str) and v.strip() else None for v in raw["full_name"]]
+    out["date_of_birth"] = raw["date_of_birth"]
+    dob_value: list[dt.date | None] = [None] * len(raw)
+    dob_precision: list[str | None] = [None] * len(raw)
+    dob_error: list[str | None] = [None] * len(raw)
+    sex: list[str | None] = [None] * len(raw)
+    for manifest_name, idx in raw.groupby(c.MANIFEST, sort=False).indices.items():
+        manifest = manifests[manifest_name]
+        part = raw.iloc[idx]
+        results = parse_dates(
+            list(part["date_of_birth"]),
+            manifest.date_formats,
+            numeric_mask=_numeric(part, "date_of_birth"),
+            today=today,
+        )
+        value_map = manifest.value_maps.get("sex", {})
+        for i, res, raw_sex in zip(idx, results, part["sex"], strict=True):
+            dob_value[i], dob_precision[i], dob_error[i] = res.value, res.precision, res.error
+            sex[i] = parse_sex(raw_sex, value_map) if value_map else _default_sex(raw_sex)
+    out["dob_error"] = [None if e == "missing" else e for e in dob_error]
+    out["dob_value"] = pd.to_datetime(pd.Series(dob_value, index=raw.index, dtype="object"))
+    out["dob_precision"] = dob_precision
+    out["sex_key"] = [s or "" for s in sex]
+    ids, kinds, agrees = [], [], []
+    for value, numeric, s, d in zip(raw["national_id"], _numeric(raw, "national_id"), sex, dob_value, strict=True):
+        res = parse_national_id(value, numeric=numeric)
+        if res.error == "not_digits":
+            ids.append(str(value).strip())
+        else:
+            ids.append(res.value)
+        kinds.append(res.kind)
+        agrees.append(cccd_agrees(res.value, s, d.year if d else None) if res.kind == "cccd" else None)
+    out["national_id_norm"] = ids
+    out["national_id_kind"] = kinds
+    out["cccd_agrees"] = pd.Series(agrees, index=raw.index, dtype="object")
+    return out
+
+
+def _default_sex(value: str | None) -> str | None:
+    return parse_sex(value, {"Nam": "M", "Nữ": "F", "M": "M", "F": "F"})
+
+
+def structural_failures(raw: pd.DataFrame) -> dict[str, list[int]]:
+    """Record-identity rules: an id must exist and be unique within the former ward and dataset."""
+    ids = raw["source_record_id"]
+    missing = raw.loc[ids.isna() | (ids.astype(str).str.strip() == ""), ROW_KEY].tolist()
+    present = raw[ids.notna()]
+    duplicate = present.loc[present["source_record_id"].duplicated(keep="first"), ROW_KEY].tolist()
+    return {"record_id_missing": missing, "record_id_duplicate": duplicate}
+
+
+# Which raw field a rule's masked value is taken from.
+_RULE_FIELD = {
+    "record_id_missing": "source_record_id",
+    "record_id_duplicate": "source_record_id",
+    "name_missing": "full_name",
+    "dob_missing": "date_of_birth",
+    "dob_unparseable": "date_of_birth",
+    "dob_impossible": "date_of_birth",
+    "dob_in_future": "date_of_birth",
+    "dob_before_1900": "date_of_birth",
+    "national_id_not_digits": "national_id",
+    "national_id_bad_length": "national_id",
+    "national_id_contradicts_cccd": "national_id",
+    "sex_unmapped": "sex",
+}
+
+
+def validate_frame(
+    raw: pd.DataFrame, manifests: dict[str, SourceManifest], today: dt.date
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Raw rows plus checked columns and a disposition; returns failing counts per rule as well."""
+    checked = checked_columns(raw, manifests, today)
+    failures = structural_failures(raw)
+    for outcome in run_suite(checked, SUITE_RESIDENTS, resident_expectations(["M", "F"], today)):
+        failures.setdefault(outcome.rule, [])
+        failures[outcome.rule].extend(outcome.failed_keys)
+    rules_of: dict[int, list[str]] = defaultdict(list)
+    for rule_name in QUARANTINE_RULES:  # the rules table's order, so a record's rules read the same every run
+        for key in dict.fromkeys(failures.get(rule_name, [])):
+            rules_of[key].append(rule_name)
+    out = raw.copy()
+    for column in (
+        "dob_error",
+        "dob_value",
+        "dob_precision",
+        "sex_key",
+        "national_id_norm",
+        "national_id_kind",
+    ):
+        out[column] = checked[column]
+    out = out.rename(columns={"sex_key": "sex_code"})
+    out[RULES] = [",".join(rules_of[k]) if k in rules_of else None for k in out[ROW_KEY]]
+    out[DISPOSITION] = [QUARANTINED if k in rules_of else ACCEPTED for k in out[ROW_KEY]]
+    masked = []
+    for rec_rules, rec in zip(out[RULES], out.itertuples(index=False), strict=True):
+        if rec_rules is None:
+            masked.append(None)
+            continue
+        values = {}
+        for rule_name in rec_rules.split(","):
+            field = _RULE_FIELD[rule_name]
+            values[field] = mask_value(field, getattr(rec, field))
+        masked.append(json.dumps(values, ensure_ascii=False, sort_keys=True))
+    out[MASKED] = masked
+    counts = {r: len(set(failures.get(r, []))) for r in QUARANTINE_RULES}
+    return out, counts
+
+
+def manifests_by_name(settings: DeploymentSettings, names: list[str]) -> dict[str, SourceManifest]:
+    return {name: load_manifest(Path(settings.sources) / name) for name in names}
+
+
+def build(partitions_def: StaticPartitionsDefinition):
+    @asset(
+        name=VALIDATED_RESIDENTS,
+        group_name=GROUP_VALIDATE,
+        partitions_def=partitions_def,
+        ins={"raw": AssetIn(RAW_RESIDENTS)},
+        check_specs=[AssetCheckSpec(name=r, asset=VALIDATED_RESIDENTS) for r in QUARANTINE_RULES],
+        description="Raw rows judged by the residents expectation suite; failing rows marked for quarantine "
+        "with their rules.",
+    )
+    def validated_residents(
+        context: AssetExecutionContext, settings: DeploymentSettings, raw: pd.DataFrame
+    ) -> Iterator[Output | AssetCheckResult]:
+        manifests = manifests_by_name(settings, sorted(raw[c.MANIFEST].unique()))
+        validated, counts = validate_frame(raw, manifests, dt.date.today())
+        quarantined = int((validated[DISPOSITION] == QUARANTINED).sum())
+        yield Output(
+            validated,
+            metadata={
+                "rows": len(validated),
+                "accepted": len(validated) - quarantined,
+                "quarantined": quarantined,
+                "failed_per_rule": MetadataValue.json({k: v for k, v in counts.items() if v}),
+            },
+        )
+        # Checks only report (data checks warn); the quarantine itself is done above.
+        for rule_name, failed in counts.items():
+            yield AssetCheckResult(
+                check_name=rule_name,
+                passed=failed == 0,
+                severity=AssetCheckSeverity.WARN,
+                metadata={"failed_records": failed, "share": round(failed / max(len(validated), 1), 5)},
+            )
+
+    return validated_residents

@@ -1,0 +1,49 @@
+"""Canonical records: the fields every source is mapped onto, and the lineage columns added on extraction."""
+
+from __future__ import annotations
+
+RESIDENT_FIELDS: tuple[str, ...] = (
+    "source_record_id",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "national_id",
+    "phone",
+    "house_number",
+    "alley",
+    "street",
+    "residential_group",
+    "address",
+    "household_id",
+    "relation_to_head",
+    "residence_type",
+)
+RESIDENT_REQUIRED: frozenset[str] = frozenset({"source_record_id", "full_name", "date_of_birth", "sex"})
+
+DATASET_FIELDS: dict[str, frozenset[str]] = {"residents": frozenset(RESIDENT_FIELDS)}
+REQUIRED_FIELDS: dict[str, frozenset[str]] = {"residents": RESIDENT_REQUIRED}
+
+# Fields whose values are personal data: masked wherever they could reach logs, metadata or errors.
+PERSONAL_FIELDS: frozenset[str] = frozenset(
+    {"full_name", "date_of_birth", "national_id", "phone", "house_number", "alley", "address"}
+)
+
+# Lineage columns added by the readers (file relative to the landing zone, row as a person finds it there).
+SOURCE_FILE = "_source_file"
+SOURCE_ROW = "_source_row"
+FILE_SHA256 = "_file_sha256"
+MANIFEST = "_manifest"
+AS_OF = "_as_of"
+RUN_ID = "_run_id"
+# Comma-separated canonical fields whose cell was stored as a number (spreadsheets): only those get
+# leading zeros restored, never text cells.
+NUMERIC_FIELDS = "_numeric_fields"
+LINEAGE_COLUMNS: tuple[str, ...] = (
+    SOURCE_FILE,
+    SOURCE_ROW,
+    FILE_SHA256,
+    MANIFEST,
+    AS_OF,
+    RUN_ID,
+    NUMERIC_FIELDS,
+)

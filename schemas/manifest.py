@@ -1,0 +1,163 @@
+"""Source manifests: how one former ward's file family maps onto the canonical records.
+
+Per-source differences (format, encoding, headings, date formats, value codes) are configuration, so onboarding a
+former ward's export means writing a YAML manifest, never a Python module. Errors name the manifest and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from schemas.canonical import DATASET_FIELDS, REQUIRED_FIELDS
+
+Format = Literal["csv", "xlsx", "json", "sqlite"]
+Encoding = Literal["utf-8", "utf-8-sig", "cp1258", "tcvn3", "vni"]
+
+# Which format options make sense for which format: a key given for another format is a mistake.
+FORMAT_OPTIONS: dict[str, frozenset[str]] = {
+    "csv": frozenset({"delimiter", "quotechar"}),
+    "xlsx": frozenset({"sheet", "skip_rows", "header_rows", "footer_rows"}),
+    "json": frozenset({"record_path"}),
+    "sqlite": frozenset({"table", "query"}),
+}
+
+
+class ManifestError(ValueError):
+    """A manifest is malformed; the message names the manifest file and the key."""
+
+    def __init__(self, manifest: Path | str, message: str) -> None:
+        super().__init__(f"{manifest}: {message}")
+        self.manifest = str(manifest)
+
+
+class SourceManifest(BaseModel):
+    """One source file family of one former ward (BRIEF §4)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: str
+    former_ward: str = Field(pattern=r"^\d{5}$")
+    description: str | None = None
+    path: str
+    format: Format
+    encoding: Encoding = "utf-8"
+    as_of: dt.date
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1)
+    quotechar: str | None = Field(default=None, min_length=1, max_length=1)
+    sheet: str | int | None = None
+    skip_rows: int = Field(default=0, ge=0)
+    header_rows: int = Field(default=1, ge=1, le=5)
+    footer_rows: int = Field(default=0, ge=0)
+    record_path: str | None = None
+    table: str | None = None
+    query: str | None = None
+    columns: dict[str, str | None]
+    record_id_from: list[str] | None = None
+    date_formats: list[str] = Field(default_factory=lambda: ["%d/%m/%Y", "%Y-%m-%d", "%Y"])
+    value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("former_ward", mode="before")
+    @classmethod
+    def _code_must_be_quoted(cls, value: Any) -> Any:
+        # YAML reads an unquoted 00322 as octal 210: refuse numbers rather than guess the code.
+        if isinstance(value, int):
+            raise ValueError('write the five-digit code quoted, e.g. former_ward: "00322"')
+        return value
+
+    @field_validator("value_maps", mode="before")
+    @classmethod
+    def _map_keys_as_text(cls, value: Any) -> Any:
+        # YAML reads codes 1/0 as integers; the reader delivers text, so compare as text.
+        if isinstance(value, dict):
+            return {field: {str(k): str(v) for k, v in (mapping or {}).items()} for field, mapping in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> SourceManifest:
+        fields = DATASET_FIELDS.get(self.dataset)
+        if fields is None:
+            raise ValueError(f"dataset {self.dataset!r} is unknown; expected one of {sorted(DATASET_FIELDS)}")
+        unknown = sorted({f for f in self.columns.values() if f is not None} - fields)
+        if unknown:
+            raise ValueError(
+                f"columns map to unknown canonical field(s) {unknown} for dataset {self.dataset!r}; "
+                f"expected some of {sorted(fields)}"
+            )
+        targets = [f for f in self.columns.values() if f is not None]
+        doubled = sorted({f for f in targets if targets.count(f) > 1})
+        if doubled:
+            raise ValueError(f"columns map several source columns to {doubled}")
+        has_id = "source_record_id" in targets
+        if not has_id and not self.record_id_from:
+            raise ValueError("no column maps to source_record_id: declare record_id_from (key fields)")
+        if self.record_id_from:
+            if has_id:
+                raise ValueError("record_id_from is only for sources without a source_record_id column")
+            missing = sorted(set(self.record_id_from) - set(targets))
+            if missing:
+                raise ValueError(f"record_id_from names field(s) {missing} that no column maps to")
+        required = REQUIRED_FIELDS.get(self.dataset, frozenset()) - {"source_record_id"}
+        absent = sorted(required - set(targets))
+        if absent:
+            raise ValueError(f"required canonical field(s) {absent} are mapped by no column")
+        for field in self.value_maps:
+            if field not in fields:
+                raise ValueError(f"value_maps names unknown canonical field {field!r}")
+        wrong = sorted((FORMAT_OPTIONS_ALL & self.model_fields_set) - FORMAT_OPTIONS[self.format])
+        if wrong:
+            raise ValueError(f"option(s) {wrong} do not apply to format {self.format!r}")
+        if self.format == "sqlite" and not (self.table or self.query):
+            raise ValueError("sqlite sources need `table` or `query`")
+        return self
+
+    @cached_property
+    def field_of_column(self) -> dict[str, str]:
+        """Source column label → canonical field, for the columns that are used."""
+        return {col: field for col, field in self.columns.items() if field is not None}
+
+    @property
+    def has_record_id(self) -> bool:
+        return "source_record_id" in self.field_of_column.values()
+
+
+FORMAT_OPTIONS_ALL = frozenset().union(*FORMAT_OPTIONS.values())
+
+
+def load_manifest(path: Path) -> SourceManifest:
+    """Read and validate one manifest; every problem is reported with the manifest's path and key."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ManifestError(path, f"cannot read YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ManifestError(path, "expected a mapping of keys at the top level")
+    try:
+        return SourceManifest.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_input=False, include_url=False):
+            key = ".".join(str(p) for p in err["loc"]) or "(manifest)"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            problems.append(f"key {key!r}: {msg}")
+        raise ManifestError(path, "; ".join(problems)) from None
+
+
+def load_manifests(sources_dir: Path, dataset: str | None = None) -> list[tuple[Path, SourceManifest]]:
+    """All manifests in a sources directory (sorted by file name), optionally only one dataset's."""
+    if not sources_dir.is_dir():
+        raise ManifestError(sources_dir, "sources directory does not exist")
+    found = []
+    for path in sorted([*sources_dir.glob("*.yaml"), *sources_dir.glob("*.yml")]):
+        manifest = load_manifest(path)
+        if dataset is None or manifest.dataset == dataset:
+            found.append((path, manifest))
+    return found

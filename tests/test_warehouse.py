@@ -1,0 +1,134 @@
+"""Warehouse layer on DuckDB and PostgreSQL alike: partition replacement, SCD2 merge, atomicity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from assets.warehouse import content_hashes
+from schemas import warehouse as w
+
+
+def _review_rows(ward: str, rows: list[tuple[int, str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "former_ward_code": ward,
+            "dataset": "residents",
+            "source_file": f"{ward}/roster.csv",
+            "source_row": [r for r, _ in rows],
+            "source_record_id": [f"R{r}" for r, _ in rows],
+            "reason": [reason for _, reason in rows],
+            "residential_group": None,
+            "street": "Tân Mai",
+            "file_sha256": "abc",
+            "run_id": "run-1",
+        }
+    )
+    content = [c.name for c in w.review_queue.columns if c.name not in ("run_id", "record_hash")]
+    frame["record_hash"] = content_hashes(frame, content)
+    return frame[[c.name for c in w.review_queue.columns]]
+
+
+def _rows(wh, table, where=None):
+    with wh.engine.connect() as conn:
+        stmt = sa.select(table)
+        if where is not None:
+            stmt = stmt.where(where)
+        return wh.read_frame(conn, stmt.order_by(*table.primary_key.columns))
+
+
+def test_replace_scope_changes_only_what_changed(warehouse):
+    first = _review_rows("00280", [(2, "street_ambiguous"), (3, "no_group_or_street"), (4, "street_ambiguous")])
+    other = _review_rows("00295", [(2, "no_group_or_street")])
+    with warehouse.engine.begin() as conn:
+        warehouse.replace_scope(conn, w.review_queue, first, {"former_ward_code": "00280", "dataset": "residents"})
+        warehouse.replace_scope(conn, w.review_queue, other, {"former_ward_code": "00295", "dataset": "residents"})
+
+    # Identical input, another run: nothing changes, not even the run id.
+    again = first.assign(run_id="run-2")
+    with warehouse.engine.begin() as conn:
+        counts = warehouse.replace_scope(
+            conn, w.review_queue, again, {"former_ward_code": "00280", "dataset": "residents"}
+        )
+    assert (counts.inserted, counts.updated, counts.deleted, counts.unchanged) == (0, 0, 0, 3)
+    assert set(_rows(warehouse, w.review_queue)["run_id"]) == {"run-1"}
+
+    # Row 3 changed reason, row 4 disappeared, row 5 is new; the other former ward is untouched.
+    changed = _review_rows(
+        "00280", [(2, "street_ambiguous"), (3, "unknown_group_and_street"), (5, "no_group_or_street")]
+    )
+    changed["run_id"] = "run-3"
+    with warehouse.engine.begin() as conn:
+        counts = warehouse.replace_scope(
+            conn, w.review_queue, changed, {"former_ward_code": "00280", "dataset": "residents"}
+        )
+    assert (counts.inserted, counts.updated, counts.deleted, counts.unchanged) == (1, 1, 1, 1)
+    rows = _rows(warehouse, w.review_queue)
+    assert list(rows["former_ward_code"]) == ["00280", "00280", "00280", "00295"]
+    assert list(rows["source_row"]) == [2, 3, 5, 2]
+    assert list(rows["run_id"]) == ["run-1", "run-3", "run-3", "run-1"]
+
+
+def test_failed_transaction_leaves_warehouse_as_it_was(warehouse):
+    first = _review_rows("00280", [(2, "street_ambiguous")])
+    with warehouse.engine.begin() as conn:
+        warehouse.replace_scope(conn, w.review_queue, first, {"former_ward_code": "00280", "dataset": "residents"})
+    replacement = _review_rows("00280", [(7, "no_group_or_street"), (8, "no_group_or_street")])
+    with pytest.raises(RuntimeError, match="crash"):
+        with warehouse.engine.begin() as conn:
+            warehouse.replace_scope(
+                conn, w.review_queue, replacement, {"former_ward_code": "00280", "dataset": "residents"}
+            )
+            raise RuntimeError("crash mid-load")
+    assert list(_rows(warehouse, w.review_queue)["source_row"]) == [2]
+
+
+def _persons(names: dict[int, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "person_key": list(names),
+            "full_name": list(names.values()),
+            "date_of_birth": dt.date(1990, 5, 7),
+            "dob_precision": "day",
+            "sex": "F",
+            "national_id": None,
+            "phone": None,
+            "new_ward_code": "00322",
+            "source_records": 1,
+            "run_id": "r",
+        }
+    )
+    frame["attributes_hash"] = content_hashes(frame, ["full_name", "date_of_birth", "sex"])
+    return frame
+
+
+def test_scd2_keeps_history(warehouse):
+    t1, t2 = dt.datetime(2026, 11, 1, 2, 0), dt.datetime(2026, 11, 2, 2, 0)
+    with warehouse.engine.begin() as conn:
+        warehouse.merge_scd2(conn, w.dim_person, _persons({1: "Nguyễn Thị Hoà", 2: "Trần Văn An"}), "person_key", t1)
+    with warehouse.engine.begin() as conn:
+        counts = warehouse.merge_scd2(
+            conn, w.dim_person, _persons({1: "Nguyễn Thị Hòa", 3: "Lê Văn Bình"}), "person_key", t2
+        )
+    assert (counts.inserted, counts.updated, counts.deleted, counts.unchanged) == (1, 1, 1, 0)
+    rows = _rows(warehouse, w.dim_person)
+    current = rows[rows["is_current"]]
+    assert sorted(current["person_key"]) == [1, 3]
+    history = rows[rows["person_key"] == 1].sort_values("valid_from")
+    assert list(history["full_name"]) == ["Nguyễn Thị Hoà", "Nguyễn Thị Hòa"]
+    assert pd.Timestamp(history["valid_to"].iloc[0]) == pd.Timestamp(t2)
+    closed = rows[rows["person_key"] == 2].iloc[0]
+    assert not closed["is_current"] and pd.Timestamp(closed["valid_to"]) == pd.Timestamp(t2)
+    # The same current state again changes nothing.
+    with warehouse.engine.begin() as conn:
+        counts = warehouse.merge_scd2(
+            conn,
+            w.dim_person,
+            _persons({1: "Nguyễn Thị Hòa", 3: "Lê Văn Bình"}),
+            "person_key",
+            t2 + dt.timedelta(days=1),
+        )
+    assert (counts.inserted, counts.updated, counts.deleted, counts.unchanged) == (0, 0, 0, 2)
