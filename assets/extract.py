@@ -64,9 +64,10 @@ def extract_partition(
             frame = result.frame
             if not delivery.manifest.has_record_id:
                 key_fields = delivery.manifest.record_id_from or []
-                frame["source_record_id"] = [
-                    derived_record_id(list(vals)) for vals in zip(*(frame[f] for f in key_fields), strict=True)
-                ]
+                frame["source_record_id"] = c.object_column(
+                    (derived_record_id(list(vals)) for vals in zip(*(frame[f] for f in key_fields), strict=True)),
+                    frame.index,
+                )
             frame[c.SOURCE_FILE] = display
             frame[c.FILE_SHA256] = file_sha256(file)
             frame[c.MANIFEST] = delivery.manifest_path.name

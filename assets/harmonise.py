@@ -84,7 +84,7 @@ def harmonise_frame(validated: pd.DataFrame, value_maps: dict[str, dict[str, dic
         "national_id": list(acc["national_id_norm"]),
         "national_id_kind": list(acc["national_id_kind"]),
     }
-    numeric_phone = [bool(v) and "phone" in v.split(",") for v in acc[c.NUMERIC_FIELDS].fillna("")]
+    numeric_phone = c.numeric_cells(acc[c.NUMERIC_FIELDS], "phone")
     phone_of = lru_cache(maxsize=None)(lambda v, n: normalise_phone(v, numeric=n))
     phones = [phone_of(_text(v), n) for v, n in zip(acc["phone"], numeric_phone, strict=True)]
     harmonised["phone"] = [p.value for p in phones]
@@ -126,14 +126,11 @@ def harmonise_frame(validated: pd.DataFrame, value_maps: dict[str, dict[str, dic
         flags.append(",".join(f) or None)
     harmonised["dq_flags"] = flags
 
+    # Standard values replace the raw text of accepted rows; rejected rows keep none (their masked values and
+    # lineage travel in the validate columns), so a column never mixes raw text with typed values.
     for column in HARMONISED_COLUMNS:
-        values = pd.Series(harmonised[column], index=acc.index, dtype="object")
-        if column in out.columns:
-            out[column] = out[column].astype("object")
-            out.loc[ok, column] = values
-        else:
-            out[column] = pd.Series([None] * len(out), index=out.index, dtype="object")
-            out.loc[ok, column] = values
+        out[column] = c.object_column([None] * len(out), out.index)
+        out.loc[ok, column] = pd.Series(harmonised[column], index=acc.index, dtype="object")
     return out
 
 

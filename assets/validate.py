@@ -7,6 +7,7 @@ failing row keys per rule. Quarantined rows travel on, marked, so the load can a
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,21 +36,20 @@ from schemas import canonical as c
 from schemas.manifest import SourceManifest, load_manifest
 from schemas.names import GROUP_VALIDATE, RAW_RESIDENTS, VALIDATED_RESIDENTS
 
+_ID_SEPARATORS = re.compile(r"[\s.\-]")
 DISPOSITION = "_disposition"
 RULES = "_rules"
 MASKED = "_masked"
 ACCEPTED, QUARANTINED, REVIEW = "accepted", "quarantine", "review"
 
 
-def _numeric(frame: pd.DataFrame, field: str) -> list[bool]:
-    return [bool(v) and field in v.split(",") for v in frame[c.NUMERIC_FIELDS].fillna("")]
-
-
 def checked_columns(raw: pd.DataFrame, manifests: dict[str, SourceManifest], today: dt.date) -> pd.DataFrame:
     """The columns the suite judges (and harmonise reuses): parsed, but not yet standardised."""
     out = pd.DataFrame({ROW_KEY: raw[ROW_KEY].to_numpy()}, index=raw.index)
-    out["full_name"] = [v if isinstance(v, str) and v.strip() else None for v in raw["full_name"]]
-    out["date_of_birth"] = raw["date_of_birth"]
+    out["full_name"] = c.object_column(
+        (v if isinstance(v, str) and v.strip() else None for v in raw["full_name"]), raw.index
+    )
+    out["date_of_birth"] = c.object_column(raw["date_of_birth"], raw.index)
     dob_value: list[dt.date | None] = [None] * len(raw)
     dob_precision: list[str | None] = [None] * len(raw)
     dob_error: list[str | None] = [None] * len(raw)
@@ -60,28 +60,28 @@ def checked_columns(raw: pd.DataFrame, manifests: dict[str, SourceManifest], tod
         results = parse_dates(
             list(part["date_of_birth"]),
             manifest.date_formats,
-            numeric_mask=_numeric(part, "date_of_birth"),
+            numeric_mask=c.numeric_cells(part[c.NUMERIC_FIELDS], "date_of_birth"),
             today=today,
         )
         value_map = manifest.value_maps.get("sex", {})
         for i, res, raw_sex in zip(idx, results, part["sex"], strict=True):
             dob_value[i], dob_precision[i], dob_error[i] = res.value, res.precision, res.error
             sex[i] = parse_sex(raw_sex, value_map) if value_map else _default_sex(raw_sex)
-    out["dob_error"] = [None if e == "missing" else e for e in dob_error]
+    out["dob_error"] = c.object_column((None if e == "missing" else e for e in dob_error), raw.index)
     out["dob_value"] = pd.to_datetime(pd.Series(dob_value, index=raw.index, dtype="object"))
-    out["dob_precision"] = dob_precision
-    out["sex_key"] = [s or "" for s in sex]
+    out["dob_precision"] = c.object_column(dob_precision, raw.index)
+    out["sex_key"] = c.object_column((s or "" for s in sex), raw.index)
     ids, kinds, agrees = [], [], []
-    for value, numeric, s, d in zip(raw["national_id"], _numeric(raw, "national_id"), sex, dob_value, strict=True):
+    for value, numeric, s, d in zip(
+        raw["national_id"], c.numeric_cells(raw[c.NUMERIC_FIELDS], "national_id"), sex, dob_value, strict=True
+    ):
         res = parse_national_id(value, numeric=numeric)
-        if res.error == "not_digits":
-            ids.append(str(value).strip())
-        else:
-            ids.append(res.value)
+        # A rejected ID is judged as written (separators aside), so the suite sees why it fails.
+        ids.append(_ID_SEPARATORS.sub("", str(value)) if res.error in ("not_digits", "bad_length") else res.value)
         kinds.append(res.kind)
         agrees.append(cccd_agrees(res.value, s, d.year if d else None) if res.kind == "cccd" else None)
-    out["national_id_norm"] = ids
-    out["national_id_kind"] = kinds
+    out["national_id_norm"] = c.object_column(ids, raw.index)
+    out["national_id_kind"] = c.object_column(kinds, raw.index)
     out["cccd_agrees"] = pd.Series(agrees, index=raw.index, dtype="object")
     return out
 
@@ -140,8 +140,8 @@ def validate_frame(
     ):
         out[column] = checked[column]
     out = out.rename(columns={"sex_key": "sex_code"})
-    out[RULES] = [",".join(rules_of[k]) if k in rules_of else None for k in out[ROW_KEY]]
-    out[DISPOSITION] = [QUARANTINED if k in rules_of else ACCEPTED for k in out[ROW_KEY]]
+    out[RULES] = c.object_column((",".join(rules_of[k]) if k in rules_of else None for k in out[ROW_KEY]), out.index)
+    out[DISPOSITION] = c.object_column((QUARANTINED if k in rules_of else ACCEPTED for k in out[ROW_KEY]), out.index)
     masked = []
     for rec_rules, rec in zip(out[RULES], out.itertuples(index=False), strict=True):
         if rec_rules is None:
@@ -152,7 +152,7 @@ def validate_frame(
             field = _RULE_FIELD[rule_name]
             values[field] = mask_value(field, getattr(rec, field))
         masked.append(json.dumps(values, ensure_ascii=False, sort_keys=True))
-    out[MASKED] = masked
+    out[MASKED] = c.object_column(masked, out.index)
     counts = {r: len(set(failures.get(r, []))) for r in QUARANTINE_RULES}
     return out, counts
 

@@ -7,6 +7,7 @@ with a progress bar per partition that advances stage by stage, and ends with a 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -27,6 +28,29 @@ class PartitionOutcome:
     detail: str = ""
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_peak_mb: dict[str, float] = field(default_factory=dict)
+
+
+def _reset_peak_rss() -> None:
+    """Reset the kernel's high-water mark of this process's RSS, so each stage's peak is its own (Linux)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_mb() -> float:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _apply_options(args: argparse.Namespace) -> None:
@@ -139,10 +163,12 @@ def run(args: argparse.Namespace) -> int:
                 step = dagster_event.step_key
                 kind = dagster_event.event_type_value
                 if kind == "STEP_START":
+                    _reset_peak_rss()
                     step_started[step] = time.perf_counter()
                     progress.update(task, stage=step)
                 elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
                     outcome.stage_seconds[step] = time.perf_counter() - step_started.get(step, time.perf_counter())
+                    outcome.stage_peak_mb[step] = _peak_rss_mb()
                     progress.advance(task)
                     if kind == "STEP_FAILURE":
                         outcome.detail = f"{step}: {_error_text(event)}"
@@ -156,13 +182,16 @@ def run(args: argparse.Namespace) -> int:
             outcome.status = "ok" if result.success else "failed"
             progress.update(task, stage="done" if result.success else "FAILED")
         link_ok = True
+        link_stats: dict[str, float] = {}
         if any(o.status == "ok" for o in outcomes.values()):
             link_task = progress.add_task("link persons (all former wards)", total=1, stage="linking")
             t0 = time.perf_counter()
+            _reset_peak_rss()
             linked = defs.resolve_job_def(JOB_LINK).execute_in_process(
                 run_config=quiet, instance=instance, raise_on_error=False
             )
             link_ok = linked.success
+            link_stats = {"seconds": time.perf_counter() - t0, "peak_mb": _peak_rss_mb()}
             progress.update(
                 link_task,
                 completed=1,
@@ -205,6 +234,22 @@ def run(args: argparse.Namespace) -> int:
         "Query: see README 'For analysts' (e.g. duckdb data/warehouse.duckdb "
         '"select new_ward_code, count(*) from dim_person where is_current group by 1")'
     )
+    if args.stats:
+        stats = {
+            "total_seconds": time.perf_counter() - started,
+            "partitions": {
+                o.code: {
+                    "status": o.status,
+                    "seconds": o.seconds,
+                    "stage_seconds": o.stage_seconds,
+                    "stage_peak_mb": o.stage_peak_mb,
+                    **summary.get(o.code, {}),
+                }
+                for o in outcomes.values()
+            },
+            "link": link_stats,
+        }
+        Path(args.stats).write_text(json.dumps(stats, indent=2), encoding="utf-8")
     failed = [o for o in outcomes.values() if o.status == "failed"]
     return EXIT_FAILED if failed or not link_ok else EXIT_OK
 
@@ -277,6 +322,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"new ward code(s), comma-separated (env {r.ENV_WARD}; default {r.DEFAULT_WARD})",
     )
     run_p.add_argument("--data-dir", metavar="DIR", help=f"staging and artefacts (env {r.ENV_DATA_DIR}; default data)")
+    run_p.add_argument("--stats", metavar="FILE", help="write per-stage seconds and peak memory as JSON (benchmarks)")
     run_p.set_defaults(func=run)
     gen = sub.add_parser("sample-data", help="write realistic sample rosters (and their truth, separately)")
     gen.add_argument("--out", required=True, metavar="DIR", help="landing zone to write into")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import pandas as pd
+
 RESIDENT_FIELDS: tuple[str, ...] = (
     "source_record_id",
     "full_name",
@@ -38,6 +42,18 @@ RUN_ID = "_run_id"
 # Comma-separated canonical fields whose cell was stored as a number (spreadsheets): only those get
 # leading zeros restored, never text cells.
 NUMERIC_FIELDS = "_numeric_fields"
+
+
+def numeric_cells(marks: Iterable[object], field: str) -> list[bool]:
+    """Per row: was ``field``'s cell stored as a number? (``marks`` is the NUMERIC_FIELDS column.)"""
+    return [isinstance(m, str) and field in m.split(",") for m in marks]
+
+
+def object_column(values: Iterable[object], index: pd.Index) -> pd.Series:
+    """A column that keeps None for missing values (pandas 3 turns a list of str/None into str with NaN)."""
+    return pd.Series(list(values), index=index, dtype="object")
+
+
 LINEAGE_COLUMNS: tuple[str, ...] = (
     SOURCE_FILE,
     SOURCE_ROW,
