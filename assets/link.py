@@ -8,6 +8,7 @@ records fall into several clusters, the cluster with most records keeps it.
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from dagster import (
 )
 from sqlalchemy.engine import Connection
 
-from assets.warehouse import content_hashes
+from assets.warehouse import Warehouse, content_hashes
 from pipelines.resources import WarehouseResource
 from schemas import warehouse as w
 from schemas.names import CHECK_XREF_COMPLETE, GROUP_LINK, PERSONS, RESIDENT_RECORDS
@@ -93,7 +94,7 @@ def golden_records(records: pd.DataFrame) -> pd.DataFrame:
     return persons.reset_index(drop=True)
 
 
-def link_all(conn: Connection, warehouse, run_id: str, now: dt.datetime) -> dict[str, object]:
+def link_all(conn: Connection, warehouse: Warehouse, run_id: str, now: dt.datetime) -> dict[str, Any]:
     """Cluster every accepted record, keep keys stable, merge dim_person (SCD2) and replace the xref."""
     records = warehouse.read_frame(conn, sa.select(w.resident_record))
     previous = warehouse.read_frame(

@@ -27,7 +27,7 @@ from dagster import (
 from sqlalchemy.engine import Connection
 
 from assets.validate import ACCEPTED, DISPOSITION, MASKED, QUARANTINED, REVIEW, RULES
-from assets.warehouse import content_hashes
+from assets.warehouse import Warehouse, content_hashes
 from pipelines.resources import DeploymentSettings, WarehouseResource, remove_staging
 from schemas import canonical as c
 from schemas import warehouse as w
@@ -98,7 +98,7 @@ def accounting_problems(conn: Connection, raw: pd.DataFrame, former_ward: str, d
 
 
 def load_partition(
-    conn: Connection, warehouse, routed: pd.DataFrame, raw: pd.DataFrame, former_ward: str, dataset: str
+    conn: Connection, warehouse: Warehouse, routed: pd.DataFrame, raw: pd.DataFrame, former_ward: str, dataset: str
 ) -> dict[str, dict[str, int]]:
     """Replace the partition's rows in the three tables and check the accounting; raise to roll back."""
     counts = {}

@@ -55,7 +55,7 @@ def checked_columns(raw: pd.DataFrame, manifests: dict[str, SourceManifest], tod
     dob_error: list[str | None] = [None] * len(raw)
     sex: list[str | None] = [None] * len(raw)
     for manifest_name, idx in raw.groupby(c.MANIFEST, sort=False).indices.items():
-        manifest = manifests[manifest_name]
+        manifest = manifests[str(manifest_name)]
         part = raw.iloc[idx]
         results = parse_dates(
             list(part["date_of_birth"]),
@@ -71,15 +71,17 @@ def checked_columns(raw: pd.DataFrame, manifests: dict[str, SourceManifest], tod
     out["dob_value"] = pd.to_datetime(pd.Series(dob_value, index=raw.index, dtype="object"))
     out["dob_precision"] = c.object_column(dob_precision, raw.index)
     out["sex_key"] = c.object_column((s or "" for s in sex), raw.index)
-    ids, kinds, agrees = [], [], []
+    ids: list[str | None] = []
+    kinds: list[str | None] = []
+    agrees: list[bool | None] = []
     for value, numeric, s, d in zip(
         raw["national_id"], c.numeric_cells(raw[c.NUMERIC_FIELDS], "national_id"), sex, dob_value, strict=True
     ):
-        res = parse_national_id(value, numeric=numeric)
+        nid = parse_national_id(value, numeric=numeric)
         # A rejected ID is judged as written (separators aside), so the suite sees why it fails.
-        ids.append(_ID_SEPARATORS.sub("", str(value)) if res.error in ("not_digits", "bad_length") else res.value)
-        kinds.append(res.kind)
-        agrees.append(cccd_agrees(res.value, s, d.year if d else None) if res.kind == "cccd" else None)
+        ids.append(_ID_SEPARATORS.sub("", str(value)) if nid.error in ("not_digits", "bad_length") else nid.value)
+        kinds.append(nid.kind)
+        agrees.append(cccd_agrees(nid.value, s, d.year if d else None) if nid.kind == "cccd" and nid.value else None)
     out["national_id_norm"] = c.object_column(ids, raw.index)
     out["national_id_kind"] = c.object_column(kinds, raw.index)
     out["cccd_agrees"] = pd.Series(agrees, index=raw.index, dtype="object")
@@ -120,6 +122,7 @@ def validate_frame(
     raw: pd.DataFrame, manifests: dict[str, SourceManifest], today: dt.date
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Raw rows plus checked columns and a disposition; returns failing counts per rule as well."""
+    raw = c.text_as_object(raw.copy())
     checked = checked_columns(raw, manifests, today)
     failures = structural_failures(raw)
     for outcome in run_suite(checked, SUITE_RESIDENTS, resident_expectations(["M", "F"], today)):
@@ -142,7 +145,7 @@ def validate_frame(
     out = out.rename(columns={"sex_key": "sex_code"})
     out[RULES] = c.object_column((",".join(rules_of[k]) if k in rules_of else None for k in out[ROW_KEY]), out.index)
     out[DISPOSITION] = c.object_column((QUARANTINED if k in rules_of else ACCEPTED for k in out[ROW_KEY]), out.index)
-    masked = []
+    masked: list[str | None] = []
     for rec_rules, rec in zip(out[RULES], out.itertuples(index=False), strict=True):
         if rec_rules is None:
             masked.append(None)

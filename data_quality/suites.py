@@ -100,7 +100,10 @@ def _context() -> gx.data_context.AbstractDataContext:
 def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list[gxe.Expectation]) -> list[ExpectationOutcome]:
     """Validate ``frame`` (which has a unique integer ``_row_key`` column) and return failing keys per rule."""
     if frame.empty:
-        return [ExpectationOutcome(e.meta["rule"], type(e).__name__, e.column, True, 0, ()) for e in expectations]
+        return [
+            ExpectationOutcome((e.meta or {})["rule"], type(e).__name__, str(getattr(e, "column", "")), True, 0, ())
+            for e in expectations
+        ]
     with _lock:  # the ephemeral context is shared; GX is not thread-safe
         context = _context()
         name = f"{suite_name}_{id(frame)}"
@@ -119,6 +122,7 @@ def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list[gxe.Expec
     outcomes = []
     for res in result.results:
         cfg = res.expectation_config
+        assert cfg is not None  # GX always echoes the configuration it validated
         rule_name = cfg.meta["rule"]
         if res.exception_info and res.exception_info.get("raised_exception"):
             raise ValidationRunError(

@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     except UnknownAdminUnit as exc:
         console.print(f"[red]error:[/red] {exc.args[0] if exc.args else exc}")
         return EXIT_USAGE
-    resources = defs.resources
+    resources = defs.resources or {}
     settings_res = resources["settings"]
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
 

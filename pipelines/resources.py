@@ -18,6 +18,7 @@ from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, O
 
 from assets.routing import DEFAULT_ROUTING
 from assets.warehouse import Warehouse, warehouse_from_url
+from schemas.canonical import text_as_object
 
 ENV_LANDING = "WARDMERGE_LANDING"
 ENV_SOURCES = "WARDMERGE_SOURCES"
@@ -116,15 +117,7 @@ class StagingIOManager(ConfigurableIOManager):
                 f"staging file {path} is missing: materialize {context.asset_key.to_user_string()} for this "
                 "partition first (staging is cleaned after each load)"
             )
-        return as_object_text(pq.read_table(path).to_pandas())
-
-
-def as_object_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as object with None for missing, as the stages build them (pandas 3 reads str with NaN)."""
-    for column in frame.columns:
-        if pd.api.types.is_string_dtype(frame[column]) and frame[column].dtype != object:
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    return frame
+        return text_as_object(pq.read_table(path).to_pandas())
 
 
 def remove_staging(base_dir: str | Path, partition_key: str, asset_names: list[str]) -> int:

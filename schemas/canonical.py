@@ -54,6 +54,14 @@ def object_column(values: Iterable[object], index: pd.Index) -> pd.Series:
     return pd.Series(list(values), index=index, dtype="object")
 
 
+def text_as_object(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as object with None for missing, as the stages expect (pandas 3 reads str with NaN)."""
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column]) and frame[column].dtype != object:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
 LINEAGE_COLUMNS: tuple[str, ...] = (
     SOURCE_FILE,
     SOURCE_ROW,

@@ -1,0 +1,130 @@
+"""Validate and harmonise on hand-written records: every defect of BRIEF §4 gets its disposition."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from assets.harmonise import harmonise_frame
+from assets.validate import ACCEPTED, DISPOSITION, MASKED, QUARANTINED, RULES, validate_frame
+from schemas import canonical as c
+from schemas.manifest import SourceManifest
+
+TODAY = dt.date(2026, 11, 27)
+MANIFEST = SourceManifest(
+    dataset="residents",
+    former_ward="00280",
+    path="x.csv",
+    format="csv",
+    as_of=dt.date(2025, 6, 30),
+    columns={"id": "source_record_id", "ten": "full_name", "ns": "date_of_birth", "gt": "sex", "cccd": "national_id"},
+    date_formats=["%d/%m/%Y", "%Y"],
+    value_maps={"sex": {"Nam": "M", "Nữ": "F"}},
+)
+GOOD = {
+    "source_record_id": "R1",
+    "full_name": "Nguyễn Thị Thủy",
+    "date_of_birth": "05/07/1990",
+    "sex": "Nữ",
+    "national_id": "001190012345",
+}
+
+
+def _frame(records: list[dict]) -> pd.DataFrame:
+    rows = []
+    for i, rec in enumerate(records):
+        row = {f: None for f in c.RESIDENT_FIELDS}
+        row.update(rec)
+        row.update({"_row_key": i, c.SOURCE_ROW: i + 2, c.MANIFEST: "m.yaml", c.NUMERIC_FIELDS: rec.get("_numeric")})
+        row.pop("_numeric", None)
+        rows.append(row)
+    return c.text_as_object(pd.DataFrame(rows))
+
+
+@pytest.mark.parametrize(
+    ("change", "rules"),
+    [
+        ({}, None),
+        ({"full_name": "  "}, "name_missing"),
+        ({"date_of_birth": None}, "dob_missing"),
+        ({"date_of_birth": "không rõ"}, "dob_unparseable"),
+        ({"date_of_birth": "31/02/1990"}, "dob_impossible"),
+        ({"date_of_birth": "05/07/2031", "national_id": None}, "dob_in_future"),
+        ({"date_of_birth": "05/07/1890", "national_id": None}, "dob_before_1900"),
+        ({"national_id": "00119001234O"}, "national_id_not_digits"),
+        ({"national_id": "0011900123"}, "national_id_bad_length"),  # text: zeros are never guessed
+        ({"national_id": "1190012345", "_numeric": "national_id"}, None),  # an Excel number: zeros restored
+        ({"national_id": "001090012345"}, "national_id_contradicts_cccd"),  # digit 4 = 0: a man, but sex Nữ
+        ({"national_id": "001185012345"}, "national_id_contradicts_cccd"),  # born 1985 by the ID, 1990 by the roster
+        ({"national_id": "012345678"}, None),  # a CMND: nothing to check against
+        ({"sex": "Khác"}, "sex_unmapped"),
+        ({"sex": None}, "sex_unmapped"),
+        ({"sex": "NU"}, None),  # unmarked capitals match the value map
+        ({"date_of_birth": "1990", "national_id": None}, None),  # year-only: accepted, flagged
+        ({"full_name": "", "sex": "?"}, "name_missing,sex_unmapped"),
+    ],
+)
+def test_defects_get_their_rules(change, rules):
+    frame = _frame([{**GOOD, **change}])
+    validated, counts = validate_frame(frame, {"m.yaml": MANIFEST}, TODAY)
+    assert validated[RULES].iloc[0] == rules
+    assert validated[DISPOSITION].iloc[0] == (QUARANTINED if rules else ACCEPTED)
+    assert sum(counts.values()) == (len(rules.split(",")) if rules else 0)
+
+
+def test_duplicate_and_missing_ids_are_quarantined_keeping_the_first():
+    frame = _frame([GOOD, {**GOOD, "full_name": "Trần Văn An"}, {**GOOD, "source_record_id": None}])
+    validated, _ = validate_frame(frame, {"m.yaml": MANIFEST}, TODAY)
+    assert list(validated[RULES]) == [None, "record_id_duplicate", "record_id_missing"]
+
+
+def test_quarantine_keeps_the_value_shape_not_the_value():
+    frame = _frame([{**GOOD, "date_of_birth": "31/02/1990", "national_id": "0011900123"}])
+    validated, _ = validate_frame(frame, {"m.yaml": MANIFEST}, TODAY)
+    masked = json.loads(validated[MASKED].iloc[0])
+    assert masked == {"date_of_birth": "##/##/####", "national_id": "001#######"}
+
+
+def test_harmonise_standardises_accepted_records():
+    frame = _frame(
+        [
+            {
+                **GOOD,
+                "full_name": "NGUYỄN THỊ HOÀ",
+                "phone": "0168 345 6789",
+                "address": "Số 12, ngõ 34, phố Tân Mai, tổ 5",
+            },
+            {
+                **GOOD,
+                "source_record_id": "R2",
+                "full_name": "le quy don",
+                "national_id": None,
+                "phone": "+84 24 3864 1234",
+                "date_of_birth": "1990",
+                "residential_group": "TDP số 07",
+                "street": "phố Giải Phóng",
+            },
+            {**GOOD, "source_record_id": "R3", "full_name": ""},
+        ]
+    )
+    validated, _ = validate_frame(frame, {"m.yaml": MANIFEST}, TODAY)
+    out = harmonise_frame(validated, {})
+    first, second, rejected = out.iloc[0], out.iloc[1], out.iloc[2]
+    assert first["full_name"] == "Nguyễn Thị Hoà"  # tone placement kept as the source wrote it
+    assert first["name_key"] == "nguyễn thị hòa"  # …and folded for matching
+    assert first["phone"] == "0383456789" and first["phone_kind"] == "mobile"
+    assert (first["house_number"], first["alley"], first["street"], first["residential_group"]) == (
+        "12",
+        "34",
+        "Tân Mai",
+        "5",
+    )
+    assert first["date_of_birth"] == dt.date(1990, 7, 5) and first["dob_precision"] == "day"
+    assert second["full_name"] == "Le Quy Don" and second["name_unmarked"] == "le quy don"
+    assert second["phone"] == "02438641234" and second["phone_kind"] == "landline"
+    assert second["dob_precision"] == "year" and second["dq_flags"] == "national_id_missing,dob_year_only"
+    assert second["residential_group"] == "7" and second["street"] == "Phố Giải Phóng"
+    assert rejected["full_name"] is None and rejected[DISPOSITION] == QUARANTINED
