@@ -1,0 +1,451 @@
+"""``generate``: one roster per former ward in the landing zone, and the ground truth beside it.
+
+Deterministic for a given seed and scale (same bytes): every stage draws from its own ``random.Random``
+seeded by text, so changing how one ward's roster is damaged does not reshuffle the people of another.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import schemas
+from pipelines.sample_data.defects import DefectRates, Rendered, Renderer
+from pipelines.sample_data.geography import RoutingTableUnusable, WardGeography, build_geography
+from pipelines.sample_data.population import Household, Person, Population, build_population
+from pipelines.sample_data.profiles import (
+    AS_OF,
+    ETHNICITY,
+    NOTE,
+    OCCUPATION,
+    ROW_NUMBER,
+    ROWID,
+    UPDATED,
+    Profile,
+    file_name,
+    profile_for,
+)
+from pipelines.sample_data.truth import TruthWriter, empty_persons
+from pipelines.sample_data.writers import Cell, as_of_text, office_name, write_csv, write_json, write_sqlite, write_xlsx
+from schemas.admin_units import FormerWard, former_wards
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ROUTING = Path(schemas.__file__).resolve().parent / "reference" / "routing_00322.csv"
+# Residents per residential group at scale 1. With the shipped routing table this gives ≈ 135,000 people in
+# groups that went to the new Tương Mai (the real ward has about 136,000) and ≈ 234,000 in the ten former
+# wards together, since parts of each went to neighbours.
+PERSONS_PER_GROUP = 800
+
+
+class SampleDataError(ValueError):
+    """The generator was asked for something it cannot do (bad scale, truth inside the landing zone, …)."""
+
+
+@dataclass(frozen=True)
+class GenerationReport:
+    """What was written, for the CLI's summary."""
+
+    landing: Path
+    truth_dir: Path
+    seed: int
+    scale: float
+    rows_per_ward: dict[str, int]
+    profiles: dict[str, str]
+    files: list[Path]
+    truth_files: list[Path]
+    persons: int
+    households: int
+    dispositions: dict[str, int]
+    seconds: float
+
+    def describe(self) -> str:
+        """A plain-text summary for the command line (no personal data in it)."""
+        lines = [
+            f"Sample data (seed {self.seed}, scale {self.scale:g}) in {self.seconds:.1f} s",
+            f"  landing zone: {self.landing}",
+            f"  truth:        {self.truth_dir}",
+            "",
+            f"  {'former ward':<12}{'profile':<15}{'rows':>9}",
+        ]
+        for code, rows in self.rows_per_ward.items():
+            lines.append(f"  {code:<12}{self.profiles[code]:<15}{rows:>9,}")
+        total = sum(self.rows_per_ward.values())
+        lines.append(f"  {'total':<27}{total:>9,}")
+        lines.append("")
+        lines.append(f"  persons {self.persons:,}, households {self.households:,}")
+        shares = ", ".join(f"{k} {v:,} ({v / total:.1%})" for k, v in self.dispositions.items()) if total else ""
+        lines.append(f"  expected dispositions: {shares}")
+        return "\n".join(lines)
+
+
+def generate(
+    out: Path,
+    *,
+    scale: float = 1.0,
+    seed: int = 42,
+    ward: str = "00322",
+    routing: Path | None = None,
+    truth: Path | None = None,
+    rates: DefectRates | None = None,
+) -> GenerationReport:
+    """Write ``out/<former ward>/nhan_khau_2025-06.<ext>`` for every former ward of ``ward``, and the truth.
+
+    ``truth`` defaults to ``out.parent / "truth"`` and must not lie inside ``out``: the pipeline reads the
+    landing zone, and the truth would be a record it must never see.
+    """
+    started = time.perf_counter()
+    if not 0 < scale <= 20:
+        raise SampleDataError(f"scale must be > 0 and ≤ 20 (1 ≈ the real ward), got {scale}")
+    rates = rates or DefectRates()
+    out = Path(out)
+    truth_dir = Path(truth) if truth is not None else out.parent / "truth"
+    if _inside(truth_dir, out):
+        raise SampleDataError(f"truth directory {truth_dir} is inside the landing zone {out}; put it beside it")
+    routing_path = Path(routing) if routing is not None else DEFAULT_ROUTING
+    if not routing_path.is_file():
+        raise SampleDataError(f"routing table {routing_path} does not exist")
+    formers = _former_wards(ward)
+
+    try:
+        geographies = build_geography(routing_path, [f.code for f in formers], random.Random(f"{seed}/geography"))
+    except RoutingTableUnusable as exc:
+        raise SampleDataError(str(exc)) from exc
+    population = build_population(
+        random.Random(f"{seed}/population"),
+        geographies,
+        scale=scale,
+        as_of=AS_OF,
+        persons_per_group=PERSONS_PER_GROUP,
+        unlisted_share=rates.unlisted_street_share,
+        twin_share=rates.twins,
+        namesake_share=rates.namesakes,
+        listed_twice_share=rates.listed_twice,
+    )
+
+    truth_writer = TruthWriter(truth_dir)
+    files: list[Path] = []
+    rows_per_ward: dict[str, int] = {}
+    profiles: dict[str, str] = {}
+    dispositions: Counter[str] = Counter()
+    listings: Counter[int] = Counter()
+    try:
+        for index, former in enumerate(formers):
+            profile = profile_for(index)
+            profiles[former.code] = profile.key
+            path, count = _write_ward(
+                out,
+                former,
+                profile,
+                population,
+                geographies[former.code],
+                rates,
+                seed,
+                truth_writer,
+                dispositions,
+                listings,
+            )
+            truth_writer.flush()
+            files.append(path)
+            rows_per_ward[former.code] = count
+            log.info("wrote %s rows for former ward %s (%s)", count, former.code, profile.key)
+        truth_files = truth_writer.close(_persons_truth(population, listings))
+    except BaseException:
+        truth_writer.abort()
+        raise
+    return GenerationReport(
+        landing=out,
+        truth_dir=truth_dir,
+        seed=seed,
+        scale=scale,
+        rows_per_ward=rows_per_ward,
+        profiles=profiles,
+        files=files,
+        truth_files=truth_files,
+        persons=len(population.persons),
+        households=len({h.household_id for h in population.households}),
+        dispositions=dict(sorted(dispositions.items())),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _former_wards(ward: str) -> list[FormerWard]:
+    """Former wards of one new ward, or of several ("00322,00331"), each once, in code order."""
+    codes = [w.strip() for w in ward.split(",") if w.strip()]
+    if not codes:
+        raise SampleDataError("no new ward code given")
+    found: dict[str, FormerWard] = {}
+    for code in codes:
+        try:
+            formers = former_wards(code)
+        except KeyError as exc:
+            raise SampleDataError(f"new ward {code} is not in the registry of new units") from exc
+        if not formers:
+            raise SampleDataError(f"new ward {code} has no former wards in the registry")
+        for former in formers:
+            found.setdefault(former.code, former)
+    return [found[c] for c in sorted(found)]
+
+
+def _inside(path: Path, parent: Path) -> bool:
+    try:
+        path.resolve().relative_to(parent.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _address_tail(former: FormerWard) -> str:
+    """The tail clerks add to a free-text address: "phường Mai Động, quận Hoàng Mai, Hà Nội"."""
+    district = former.district_name or ""
+    if not district:
+        return f"phường {former.short_name}, Hà Nội"
+    if district.startswith("Quận "):
+        district = "quận " + district.removeprefix("Quận ")
+    return f"phường {former.short_name}, {district}, Hà Nội"
+
+
+def _occupation(rng: random.Random, age: int) -> str:
+    if age < 6:
+        return ""
+    if age < 18:
+        return "Học sinh"
+    if age < 23 and rng.random() < 0.6:
+        return "Sinh viên"
+    if age >= 60:
+        return "Hưu trí" if rng.random() < 0.8 else "Lao động tự do"
+    return rng.choice(("Cán bộ", "Công nhân", "Kinh doanh", "Lao động tự do", "Nội trợ", "Nhân viên văn phòng"))
+
+
+def _write_ward(
+    out: Path,
+    former: FormerWard,
+    profile: Profile,
+    population: Population,
+    geography: WardGeography,
+    rates: DefectRates,
+    seed: int,
+    truth: TruthWriter,
+    dispositions: Counter[str],
+    listings: Counter[int],
+) -> tuple[Path, int]:
+    rng = random.Random(f"{seed}/render/{former.code}")
+    renderer = Renderer(profile, geography, rates, rng, AS_OF, _address_tail(former), population.listed_twice)
+    directory = out / former.code
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / file_name(profile)
+    relative = f"{former.code}/{path.name}"
+
+    skip = int(profile.options.get("skip_rows", 0))  # type: ignore[call-overload]
+    header = int(profile.options.get("header_rows", 1))  # type: ignore[call-overload]
+    first_row = {"csv": 2, "xlsx": skip + header + 1, "json": 1, "sqlite": 1}[profile.format]
+
+    households = sorted(population.by_ward[former.code], key=lambda h: (h.group, h.hid))
+    rows: list[list[Cell]] = []
+    derived_keys: set[tuple[str, str, str]] = set()
+    record_seq = rng.randint(100, 5000)
+    household_seq = rng.randint(10, 900)
+    for hh in households:
+        household_seq += rng.randint(1, 3)
+        source_household = _code(profile.household_code, household_seq, former.code, rng)
+        truth.add_household(
+            household_id=hh.household_id,
+            listing="second" if hh.listing_of is not None else "first",
+            former_ward_code=former.code,
+            source_household_code=str(source_household),
+            residential_group=hh.group,
+            street=hh.address.street,
+            alley=hh.address.alley,
+            house_number=hh.address.house_text,
+            new_ward_code=hh.new_ward,
+            members=len(hh.members),
+        )
+        for member in hh.members:
+            person = member.person
+            record_seq += rng.randint(1, 3)
+            record_id = _code(profile.record_id, record_seq, former.code, rng) if profile.record_id else None
+            rendered = renderer.render(hh, member, member.second, str(source_household))
+            if record_id is None:
+                _check_derived_key(rendered, str(source_household), derived_keys)
+            row_number = first_row + len(rows)
+            rows.append(
+                _cells(profile, rendered.values, record_id, source_household, person, member.second, rng, len(rows) + 1)
+            )
+            dispositions[rendered.disposition] += 1
+            listings[person.pid] += 1
+            truth.add_resident(
+                former_ward_code=former.code,
+                dataset="residents",
+                source_file=relative,
+                source_row=row_number,
+                source_record_id=None if record_id is None else str(record_id),
+                expected_disposition=rendered.disposition,
+                expected_rules=rendered.rules,
+                expected_flags=sorted(rendered.flags),
+                expected_new_ward_code=hh.new_ward,
+                person_id=person.person_id,
+                household_id=hh.household_id,
+                full_name=person.full_name,
+                date_of_birth=person.dob,
+                sex=person.sex,
+                national_id=person.cccd,
+                phone=person.phone,
+                listing="second" if member.second else "first",
+                lookalike_kind=person.lookalike_kind,
+                lookalike_group=person.lookalike_group,
+                variations=rendered.variations,
+                true_residential_group=hh.group,
+                true_street=hh.address.street,
+                true_alley=hh.address.alley,
+                true_house_number=hh.address.house_text,
+            )
+
+    if profile.format == "csv":
+        write_csv(path, profile, rows)
+    elif profile.format == "xlsx":
+        titles = _titles(profile, former)
+        write_xlsx(path, profile, rows, titles)
+    elif profile.format == "json":
+        write_json(path, profile, rows, office_name(former.short_name))
+    elif profile.format == "sqlite":
+        integer_columns = {
+            label for label, fld in profile.columns if fld in ("sex", "residence_type", "residential_group")
+        }
+        write_sqlite(path, profile, rows, integer_columns)
+    else:  # pragma: no cover - profiles are fixed above
+        raise SampleDataError(f"profile {profile.key} has unknown format {profile.format}")
+    return path, len(rows)
+
+
+def _key_text(value: object) -> str:
+    return " ".join(unicodedata.normalize("NFC", str(value)).split()).casefold() if value else ""
+
+
+def _check_derived_key(rendered: Rendered, household: str, seen: set[tuple[str, str, str]]) -> None:
+    """Without an id column the pipeline derives one from name, birth date and household (BRIEF §4): two
+    records with the same three values get the same id, and the second is quarantined as a duplicate."""
+    key = (_key_text(rendered.values["full_name"]), _key_text(rendered.values["date_of_birth"]), _key_text(household))
+    if not all(key):
+        return
+    if key in seen:
+        rules = rendered.rules if rendered.disposition == "quarantine" else []
+        rendered.rules = ["record_id_duplicate", *rules]
+        rendered.disposition = "quarantine"
+        rendered.variations.append("derived_id_duplicate")
+        return
+    seen.add(key)
+
+
+def _titles(profile: Profile, former: FormerWard) -> list[str]:
+    skip = int(profile.options.get("skip_rows", 0))  # type: ignore[call-overload]
+    name = former.short_name.upper()
+    if skip == 3:
+        return [
+            f"ỦY BAN NHÂN DÂN PHƯỜNG {name}",
+            f"DANH SÁCH NHÂN KHẨU PHƯỜNG {name}",
+            f"(Tính đến ngày {as_of_text()})",
+        ]
+    if skip == 1:
+        return [f"DANH SÁCH NHÂN KHẨU - PHƯỜNG {name} (cập nhật {as_of_text()})"]
+    return [f"DANH SÁCH NHÂN KHẨU PHƯỜNG {name}"][:skip]
+
+
+def _code(template: str | None, seq: int, former_code: str, rng: random.Random) -> str | int:
+    """Source codes as each office numbers them; "{n}" alone is a number (an Excel number cell)."""
+    if template is None:
+        raise SampleDataError("no code template")
+    if template == "{n}":
+        return int(f"{former_code[2:]}{seq:05d}")
+    if template == "{hex}":
+        return f"{rng.getrandbits(48):012x}"
+    return template.format(n=seq)
+
+
+def _age(person: Person) -> int:
+    dob = person.dob
+    return AS_OF.year - dob.year - ((AS_OF.month, AS_OF.day) < (dob.month, dob.day))
+
+
+def _cells(
+    profile: Profile,
+    values: dict[str, object],
+    record_id: str | int | None,
+    household_code: str | int,
+    person: Person,
+    second: bool,
+    rng: random.Random,
+    row_index: int,
+) -> list[Cell]:
+    """The row as typed cells: what the office's tool stored (numbers, dates, text, empty)."""
+    spreadsheet = profile.format == "xlsx"
+    numeric = profile.numeric_share
+    cells: list[Cell] = []
+    for _label, fld in profile.columns:
+        value: object
+        if fld == ROW_NUMBER or fld == ROWID:
+            value = row_index
+        elif fld == ETHNICITY:
+            value = "Ê Đê" if person.highland else "Kinh"
+        elif fld == OCCUPATION:
+            value = _occupation(rng, _age(person))
+        elif fld == NOTE:
+            value = f"Chuyển đến năm {rng.randint(2019, 2025)}" if second and rng.random() < 0.3 else ""
+        elif fld == UPDATED:
+            stamp = datetime(2019, 1, 1, 8) + timedelta(seconds=rng.randrange(6 * 365 * 86400))
+            value = stamp.strftime("%Y-%m-%d %H:%M:%S")
+        elif fld == "source_record_id":
+            value = record_id
+        elif fld == "household_id":
+            value = household_code
+        else:
+            value = values.get(fld, "")
+        if value == "" and profile.format in ("json", "sqlite", "xlsx"):
+            value = None
+        elif isinstance(value, str) and value.isdigit() and len(value) < 16:
+            if fld == "national_id" and spreadsheet and values["_id_numeric_ok"] and rng.random() < numeric:
+                value = int(value)
+            elif fld == "phone" and spreadsheet and rng.random() < numeric:
+                value = int(value)
+            elif fld in ("residential_group", "house_number") and (
+                profile.format == "sqlite" and fld == "residential_group" or spreadsheet and rng.random() < numeric
+            ):
+                value = int(value)
+        if profile.format == "csv" and not isinstance(value, str):
+            value = "" if value is None else str(value)
+        cells.append(value)  # type: ignore[arg-type]
+    return cells
+
+
+def _persons_truth(population: Population, listings: Counter[int]) -> dict[str, list[object]]:
+    persons = empty_persons()
+    households: dict[int, Household] = {}
+    for hh in population.households:
+        households.setdefault(hh.hid, hh)
+    moved_to = {hh.listing_of: hh for hh in population.households if hh.listing_of is not None}
+    for person in population.persons:
+        home = households[person.home_hid]
+        current = moved_to.get(home.hid, home)
+        row = dict(
+            person_id=person.person_id,
+            household_id=home.household_id,
+            full_name=person.full_name,
+            date_of_birth=person.dob,
+            sex=person.sex,
+            national_id=person.cccd,
+            cmnd=person.cmnd,
+            phone=person.phone,
+            birth_province_code=person.province,
+            lookalike_kind=person.lookalike_kind,
+            lookalike_group=person.lookalike_group,
+            new_ward_code=current.new_ward,
+            listings=listings[person.pid],
+        )
+        for name, column in persons.items():
+            column.append(row[name])
+    return persons
