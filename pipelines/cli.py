@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
     from dagster._core.utils import make_new_run_id
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         codes = former_ward_codes(settings["ward"])
         defs = build_definitions(settings)
     except UnknownAdminUnit as exc:
-        console.print(f"[red]error:[/red] {exc.args[0] if exc.args else exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc.args[0] if exc.args else exc))}", soft_wrap=True)
         return EXIT_USAGE
     resources = defs.resources or {}
     settings_res = resources["settings"]
@@ -225,7 +226,12 @@ def run(args: argparse.Namespace) -> int:
     console.print(table)
     for o in outcomes.values():
         if o.status in ("failed", "skipped") and o.detail:
-            console.print(f"[{'red' if o.status == 'failed' else 'yellow'}]{o.code} {o.status}:[/] {o.detail}")
+            # One line per problem, never wrapped: it names file, row and column, and people grep logs for it.
+            console.print(
+                f"[{'red' if o.status == 'failed' else 'yellow'}]{o.code} {o.status}:[/] {escape(o.detail)}",
+                soft_wrap=True,
+                markup=True,
+            )
     if not link_ok:
         console.print("[red]linking persons failed: see the Dagster run log[/red]")
     console.print(
