@@ -1,0 +1,453 @@
+"""The person-linkage model: Splink 5 comparisons designed for Vietnamese resident records.
+
+Splink scores pairs of records; clustering them into persons and keeping person keys stable is the
+``persons`` asset's job. This module decides *which* pairs are compared (blocking), *how* they are compared
+(comparisons), learns the weights from the data itself (u by random sampling, m by EM) and scores the
+candidate pairs. ``docs/linkage.md`` explains the design and how the thresholds were chosen.
+
+Every SQL condition is written in DuckDB's dialect and handed to Splink with ``base_dialect_str``, so Splink
+(through sqlglot) renders it for whichever backend :mod:`assets.linkage.backend` created; only equality,
+``levenshtein`` on ASCII text and integer arithmetic are used.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
+from splink.internals.exceptions import EMTrainingException
+
+from assets.linkage.backend import LinkageBackend, create_backend
+from assets.linkage.features import build_features
+
+__all__ = [
+    "MATCH_THRESHOLD",
+    "REVIEW_THRESHOLD",
+    "LinkageError",
+    "LinkageRun",
+    "blocking_rules",
+    "comparisons",
+    "link_records",
+    "settings",
+    "training_blocking_rules",
+]
+
+#: Match weight (log2 Bayes factor, prior included) at or above which two records are the same person.
+#: 0 is a match probability of one half. Chosen from the precision–recall curve on the generator's truth
+#: (bench/linkage_benchmark.py; docs/linkage.md has the tables): best pairwise F1 at scale 1 (P 0.9975,
+#: R 0.9969) and within 0.0002 of the best at scale 5 (P 0.9942, R 0.9907), where a higher fixed threshold
+#: loses recall because the prior falls as the population grows.
+MATCH_THRESHOLD: float = 0.0
+#: Pairs in [REVIEW_THRESHOLD, MATCH_THRESHOLD) are uncertain and go to clerical review; lower pairs are
+#: dropped from the output. At -6 the band holds every true pair the match threshold misses at scale 1
+#: (85 pairs to review, a third of them true) and all but 36 of 42,811 true pairs at scale 5 (1,742 to
+#: review); lower thresholds add pairs to review and almost no true ones.
+REVIEW_THRESHOLD: float = -6.0
+
+#: Smallest m probability any level keeps after training: no disagreement is treated as impossible, since
+#: about one record in a thousand carries a data-entry error in any field. EM on clean training blocks drives
+#: the m of never-seen-in-a-match levels towards zero (-100 or worse as a weight), which would make one typo
+#: veto a link and which Splink 5 refuses below 1e-300.
+M_FLOOR = 1e-4
+#: m of "given names wholly different" (fixed; the twin guard). Within a family the given name (tên) is what
+#: tells people apart: twins share the birth date, the house, the family and often the middle name, and
+#: differ only there. Between two rosters one person's given name changes by a typo or a lost mark (levels
+#: of their own), not wholesale; EM agrees and drives this m to zero. Fixed at 1e-6 (weight about -20), a
+#: different given name outweighs a shared birth date (+14) plus family and middle name however small the
+#: ward (a small ward has a higher prior, so twins there need the stronger guard).
+GIVEN_NAME_GUARD_M = 1e-6
+#: Share of true pairs that "same ID number or same phone" is assumed to find when estimating the prior.
+LAMBDA_RULES_RECALL = 0.9
+#: Random-pair budget for u estimation, and blocked-pair budget per EM round (Splink samples records by a
+#: deterministic hash when a block is larger). Fixed, so training time does not grow with the data.
+U_MAX_PAIRS = 5e6
+EM_MAX_PAIRS = 1e6
+#: EM iteration limits tried in turn (see :func:`train`); the first that completes is used.
+EM_ITERATIONS = (20, 8, 4, 2)
+_SQL = "duckdb"  # the dialect the conditions below are written in
+
+
+class LinkageError(RuntimeError):
+    """Linkage could not run on the records given (no records, or Splink failed)."""
+
+
+@dataclass
+class LinkageRun:
+    """Scored candidate pairs and the trained model that scored them."""
+
+    pairs: pd.DataFrame
+    """One row per candidate pair with match_weight >= REVIEW_THRESHOLD: record_id_l, record_id_r,
+    match_weight, match_probability (record_id_l < record_id_r)."""
+    model_json: dict[str, Any]
+    """Splink's settings with the trained m and u values (load with ``Linker(df, model_json)``)."""
+    chart_html: str
+    """Match-weights chart as a self-contained HTML page (Vega libraries inlined; no network to view)."""
+    stats: dict[str, Any] = field(default_factory=dict)
+    """Records, comparisons scored, pairs kept, seconds per phase (for Dagster metadata; no personal data)."""
+
+
+def _level(sql: str, label: str) -> cll.CustomLevel:
+    return cll.CustomLevel(sql, label_for_charts=label, base_dialect_str=_SQL)
+
+
+def _name_part(part: str, title: str, *, split_marks: bool) -> cl.CustomComparison:
+    """Family, middle or given name: marked agreement > unmarked agreement > one letter off > different.
+
+    Agreement on the marked form only counts when both records carry marks; a record from an unmarked
+    system agrees on the unmarked form, which is weaker (Hùng, Hưng and Hừng all read "hung"). For the
+    given name, "both marked, marks differ" is its own level: it is a one-mark typo or a different name.
+    Term-frequency adjustments make agreement on a common value (Nguyễn, Thị, Anh) weigh less.
+
+    A wholly different given name is the twin guard: see :data:`GIVEN_NAME_GUARD_M`.
+    """
+    key, u = f"{part}_key", f"{part}_u"
+    levels: list[Any] = [
+        cll.NullLevel(u),
+        _level(
+            f'"{key}_l" = "{key}_r" AND "name_marked_l" AND "name_marked_r"', f"{title}: exact, with marks"
+        ).configure(tf_adjustment_column=key, disable_tf_exact_match_detection=True),
+    ]
+    if split_marks:
+        levels += [
+            _level(
+                f'"{u}_l" = "{u}_r" AND NOT ("name_marked_l" AND "name_marked_r")',
+                f"{title}: exact, one side without marks",
+            ).configure(tf_adjustment_column=u, disable_tf_exact_match_detection=True),
+            _level(f'"{u}_l" = "{u}_r"', f"{title}: same letters, marks differ").configure(
+                tf_adjustment_column=u, disable_tf_exact_match_detection=True
+            ),
+        ]
+    else:
+        levels.append(
+            _level(f'"{u}_l" = "{u}_r"', f"{title}: exact without marks").configure(
+                tf_adjustment_column=u, disable_tf_exact_match_detection=True
+            )
+        )
+    different = cll.ElseLevel().configure(label_for_charts=f"{title}: different")
+    if part == "given":
+        different.configure(m_probability=GIVEN_NAME_GUARD_M, fix_m_probability=True)
+    levels += [
+        cll.LevenshteinLevel(u, 1).configure(label_for_charts=f"{title}: one letter off (no marks)"),
+        different,
+    ]
+    return cl.CustomComparison(levels, output_column_name=f"{part}_name", comparison_description=title)
+
+
+def _date_of_birth() -> cl.CustomComparison:
+    """Exact > year-only vs same year > day/month swapped > 1–2 days apart > same month > same year."""
+    both_year = '"dob_year_l" = "dob_year_r"'
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("dob_year"),
+            _level('"dob_l" = "dob_r"', "dob: exact"),
+            _level(f'("dob_year_only_l" OR "dob_year_only_r") AND {both_year}', "dob: year only, same year"),
+            _level(
+                f'{both_year} AND "dob_month_l" = "dob_day_r" AND "dob_day_l" = "dob_month_r"',
+                "dob: day and month swapped",
+            ),
+            _level('abs("dob_days_l" - "dob_days_r") <= 2', "dob: 1–2 days apart"),
+            _level(f'{both_year} AND "dob_month_l" = "dob_month_r"', "dob: same year and month"),
+            _level(both_year, "dob: same year"),
+            _level('abs("dob_year_l" - "dob_year_r") <= 1', "dob: a year apart"),
+            cll.ElseLevel(),
+        ],
+        output_column_name="date_of_birth",
+        comparison_description="Date of birth",
+    )
+
+
+def _national_id() -> cl.CustomComparison:
+    """Same number > one digit off (both CCCD) > CMND vs CCCD that fits (no evidence) > different numbers.
+
+    A person who had a CMND (9 digits, numbered by the issuing police) and later a CCCD (12 digits, by birth
+    province) is one person under two numbers, so such a pair is a null level — weight 0, not a
+    disagreement — provided the CCCD's digits 4–6 (century-and-sex, birth year) fit the *other* record's
+    sex and birth year; if they do not, the numbers belong to different people and the pair falls to
+    "different numbers". It is deliberately not a positive level: validation already quarantines a CCCD
+    that contradicts its own record, so among accepted records "fits" is the same fact as "same sex and
+    birth year", which the sex and date-of-birth comparisons count; counting it again broke Splink's
+    independence assumption (EM on same-birth-date pairs converged to a spurious "match" class made of
+    CMND/CCCD pairs).
+    """
+    fits = (
+        '"id_kind_l" <> "id_kind_r" AND (("id_code_l" IS NOT NULL AND "id_code_l" = "own_code_r") '
+        'OR ("id_code_r" IS NOT NULL AND "id_code_r" = "own_code_l"))'
+    )
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("national_id"),
+            _level('"national_id_l" = "national_id_r"', "ID: same number"),
+            _level(
+                "\"id_kind_l\" = 'cccd' AND \"id_kind_r\" = 'cccd' "
+                'AND levenshtein("national_id_l", "national_id_r") <= 1',
+                "ID: CCCD one digit off",
+            ),
+            _level(fits, "ID: CMND vs CCCD that fits the other's sex and year (no evidence)").configure(
+                is_null_level=True
+            ),
+            cll.ElseLevel().configure(label_for_charts="ID: different numbers"),
+        ],
+        output_column_name="national_id",
+        comparison_description="National ID (CCCD / CMND)",
+    )
+
+
+def _phone() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("phone"),
+            cll.ExactMatchLevel("phone").configure(label_for_charts="phone: same number"),
+            cll.ElseLevel(),
+        ],
+        output_column_name="phone",
+        comparison_description="Phone (10-digit form)",
+    )
+
+
+def _address() -> cl.CustomComparison:
+    same_street = '"street_key_l" = "street_key_r"'
+    same_alley = "coalesce(\"alley_key_l\", '') = coalesce(\"alley_key_r\", '')"
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("street_key"),
+            _level(f'{same_street} AND {same_alley} AND "house_key_l" = "house_key_r"', "address: same house"),
+            _level(f"{same_street} AND {same_alley}", "address: same street and alley"),
+            _level(same_street, "address: same street"),
+            cll.ElseLevel(),
+        ],
+        output_column_name="address",
+        comparison_description="Address (street, alley, house number)",
+    )
+
+
+def _sex() -> cl.CustomComparison:
+    """A guard: records of one person almost never differ in sex, and namesakes of the other sex are common
+    ("Anh", "Linh", "Ngọc" are given to both). The m of "different" is fixed at :data:`M_FLOOR`, because
+    EM drives it towards zero (no true pair in the training blocks differs), which Splink 5 rejects."""
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("sex"),
+            cll.ExactMatchLevel("sex").configure(label_for_charts="sex: same"),
+            cll.ElseLevel().configure(label_for_charts="sex: different", m_probability=M_FLOOR, fix_m_probability=True),
+        ],
+        output_column_name="sex",
+        comparison_description="Sex (guard)",
+    )
+
+
+def comparisons() -> list[cl.CustomComparison | Any]:
+    """The comparisons of the Vietnamese person model (see the module and docs/linkage.md)."""
+    return [
+        _name_part("family", "family name", split_marks=False),
+        _name_part("middle", "middle name", split_marks=False),
+        _name_part("given", "given name", split_marks=True),
+        _date_of_birth(),
+        _sex(),
+        _national_id(),
+        _phone(),
+        _address(),
+        cl.ExactMatch("group_key").configure(term_frequency_adjustments=False),
+    ]
+
+
+def blocking_rules() -> list[Any]:
+    """Candidate pairs: the union of these rules.
+
+    A person listed twice shares an ID number or a phone, or their name and birth date agree closely enough
+    for one of the name-and-date rules. Every rule joins on a full date or on a whole name *and* a birth
+    year, so blocks stay small as the population grows (a bare birth-date rule would pair 1 in 36,500 of all
+    records with each other, and grow with the square of the population). Measured on the generator's truth
+    at scale 1: all true pairs kept with 0.6 candidate pairs per record (bench/linkage_benchmark.py).
+    """
+    return [
+        block_on("national_id"),
+        block_on("phone"),
+        block_on("dob", "given_u"),
+        block_on("dob", "family_u", "middle_u"),  # a given name mistyped
+        block_on("family_u", "middle_u", "given_u", "dob_year"),  # a changed, swapped or year-only date
+        # a middle name left out on one listing, with a changed date
+        CustomRule(
+            'l."family_u" = r."family_u" AND l."given_u" = r."given_u" AND l."dob_year" = r."dob_year" '
+            'AND (l."middle_u" IS NULL OR r."middle_u" IS NULL)',
+            sql_dialect=_SQL,
+        ),
+        block_on("name_tokens_u", "dob_year"),  # name written in another order
+    ]
+
+
+def training_blocking_rules() -> list[Any]:
+    """EM rounds. Splink leaves out of a round every comparison that uses its blocking columns, so the two
+    rounds together train every comparison.
+
+    Same birth date trains names, sex, ID, phone and address on a block that holds matches and many
+    non-matches (namesakes, twins, strangers born the same day). Same ID number trains the date of birth
+    (and again names, sex, phone, address) on pairs that are nearly all matches: m is the spread of values
+    among true matches, which is what such a block shows directly.
+    """
+    return [block_on("dob"), block_on("national_id")]
+
+
+def settings() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        max_iterations=EM_ITERATIONS[0],
+        em_convergence=0.0001,
+    )
+
+
+def _m_values(model: dict[str, Any]) -> dict[str, list[Any]]:
+    return {
+        c["output_column_name"]: [lv.get("m_probability") for lv in c["comparison_levels"]]
+        for c in model["comparisons"]
+    }
+
+
+def _em_round(table: Any, start: dict[str, Any], rule: Any, stats: dict[str, Any]) -> dict[str, Any] | None:
+    """One EM round from ``start``; the model it ends with, or None when the block holds no pairs.
+
+    EM maximises the likelihood by driving the m of a level that no true pair in the block shows (say, a
+    short given name one letter off another) geometrically towards zero, and Splink 5 raises once an m
+    falls below 1e-300. The round is then rerun from the same start with fewer iterations
+    (:data:`EM_ITERATIONS`): the parameters that matter settle in the first few, and :func:`apply_m_floor`
+    lifts the vanishing ones afterwards.
+    """
+    failure: Exception | None = None
+    for iterations in EM_ITERATIONS:
+        trainee = Linker(table, {**start, "max_iterations": iterations}, log_level=logging.ERROR)
+        try:
+            trainee.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=EM_MAX_PAIRS
+            )
+        except EMTrainingException:  # the block is empty (e.g. no ID number appears twice)
+            stats.setdefault("em_rounds_skipped", []).append(_rule_sql(rule))
+            return None
+        except ValueError as exc:  # "m_probability value … is below the minimum allowed value of 1e-300"
+            failure = exc
+            continue
+        stats.setdefault("em_iterations", []).append(iterations)
+        return trainee.misc.save_model_to_json()
+    raise LinkageError(f"EM on {_rule_sql(rule)} failed even with {EM_ITERATIONS[-1]} iterations: {failure}")
+
+
+def _rule_sql(rule: Any) -> str:
+    return rule.get_blocking_rule(_SQL).blocking_rule_sql
+
+
+def train(linker: Linker, table: Any, *, seed: int, stats: dict[str, Any]) -> dict[str, Any]:
+    """λ from near-certain rules, u from random pairs (fixed budget, seeded), m by EM on two blockings.
+
+    Each EM round starts from the same model (λ and u estimated, m at Splink's defaults); a comparison's m
+    is then the mean over the rounds that estimated it — what Splink itself does across rounds (median of
+    two), here with a retry per round (see :func:`_em_round`). Returns the trained model as a dict.
+    """
+    started = time.perf_counter()
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("national_id"), block_on("phone")], recall=LAMBDA_RULES_RECALL
+    )
+    stats["seconds_lambda"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
+    stats["seconds_u"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    start = linker.misc.save_model_to_json()
+    before = _m_values(start)
+    estimates: dict[str, list[list[Any]]] = {}
+    for rule in training_blocking_rules():
+        trained = _em_round(table, start, rule, stats)
+        if trained is None:
+            continue
+        for name, values in _m_values(trained).items():
+            if values != before[name]:  # Splink leaves out comparisons that use the block's columns
+                estimates.setdefault(name, []).append(values)
+    model = copy.deepcopy(start)
+    for comparison in model["comparisons"]:
+        rounds = estimates.get(comparison["output_column_name"])
+        if not rounds:
+            continue
+        for i, level in enumerate(comparison["comparison_levels"]):
+            values = [r[i] for r in rounds if isinstance(r[i], int | float)]
+            if values and not level.get("fix_m_probability"):
+                level["m_probability"] = sum(values) / len(values)
+    stats["seconds_em"] = round(time.perf_counter() - started, 2)
+    return model
+
+
+def apply_m_floor(model: dict[str, Any], floor: float = M_FLOOR) -> dict[str, Any]:
+    """The trained model with every trained level's m at least ``floor`` (each comparison's m summing to 1).
+
+    Levels EM never saw in a match (m missing or "level not observed") get the floor too, so the model is
+    complete and its chart readable.
+    """
+    model = copy.deepcopy(model)
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        trained = [lv for lv in levels if not lv.get("fix_m_probability")]
+        for level in trained:
+            m = level.get("m_probability")
+            level["m_probability"] = max(m, floor) if isinstance(m, int | float) else floor
+        fixed = sum(lv["m_probability"] for lv in levels if lv.get("fix_m_probability"))
+        total = sum(level["m_probability"] for level in trained)
+        for level in trained:  # fixed levels keep their value; the trained ones share the rest
+            level["m_probability"] = level["m_probability"] / total * (1 - fixed)
+    return model
+
+
+def link_records(records: pd.DataFrame, *, seed: int = 42, backend: LinkageBackend | None = None) -> LinkageRun:
+    """Score candidate pairs of ``records`` (resident_record rows plus a unique ``record_id``).
+
+    Returns pairs with match_weight >= REVIEW_THRESHOLD, the trained model and its chart. Training is
+    deterministic for a given ``seed`` and input.
+    """
+    if records.empty:
+        raise LinkageError("no records to link")
+    stats: dict[str, Any] = {"records": len(records)}
+    started = time.perf_counter()
+    features = build_features(records)
+    stats["seconds_features"] = round(time.perf_counter() - started, 2)
+    own_backend = backend is None
+    backend = backend or create_backend()
+    try:
+        table = backend.register(features, "wardmerge_person_features")
+        trained = train(Linker(table, settings(), log_level=logging.ERROR), table, seed=seed, stats=stats)
+        model_json = apply_m_floor(trained)
+        linker = Linker(table, model_json, log_level=logging.ERROR)
+        started = time.perf_counter()
+        predictions = linker.inference.predict(warning_mode="never")
+        table_name = predictions.physical_name
+        stats["candidate_pairs"] = int(
+            linker.misc.query_sql(f"SELECT count(*) AS n FROM {table_name}", output_type="pandas")["n"].iloc[0]
+        )
+        pairs = linker.misc.query_sql(
+            f"SELECT unique_id_l, unique_id_r, match_weight, match_probability FROM {table_name} "
+            f"WHERE match_weight >= {float(REVIEW_THRESHOLD)!r}",
+            output_type="pandas",
+        )
+        stats["seconds_predict"] = round(time.perf_counter() - started, 2)
+        chart_html = linker.visualisations.match_weights_chart().to_html(inline=True)
+    finally:
+        if own_backend:
+            backend.close()
+    pairs = pairs.rename(columns={"unique_id_l": "record_id_l", "unique_id_r": "record_id_r"})
+    pairs = pairs[["record_id_l", "record_id_r", "match_weight", "match_probability"]]
+    swap = pairs["record_id_l"] > pairs["record_id_r"]
+    pairs.loc[swap, ["record_id_l", "record_id_r"]] = pairs.loc[swap, ["record_id_r", "record_id_l"]].to_numpy()
+    pairs = pairs.sort_values(["record_id_l", "record_id_r"], ignore_index=True)
+    stats["candidate_pairs_per_record"] = round(stats["candidate_pairs"] / len(records), 3)
+    stats["pairs_kept"] = len(pairs)
+    stats["pairs_matched"] = int((pairs["match_weight"] >= MATCH_THRESHOLD).sum())
+    stats["pairs_review"] = stats["pairs_kept"] - stats["pairs_matched"]
+    stats["seconds_total"] = round(sum(v for k, v in stats.items() if k.startswith("seconds_")), 2)
+    return LinkageRun(pairs=pairs, model_json=model_json, chart_html=chart_html, stats=stats)

@@ -1,0 +1,331 @@
+"""Person linkage: comparison features of Vietnamese records, and a small end-to-end Splink run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pandas as pd
+import pytest
+
+from assets.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
+from assets.linkage.backend import BackendError, create_backend
+from assets.linkage.features import FEATURE_COLUMNS, FeatureError, build_features, split_name
+from assets.linkage.model import settings
+
+
+def record(record_id: str, full_name: str, dob: str, sex: str, **extra: object) -> dict[str, object]:
+    """One resident_record row (plus record_id) with the fields linkage reads."""
+    ward, _, source_id = record_id.partition("/")
+    row: dict[str, object] = {
+        "record_id": f"{ward}/residents/{source_id}",
+        "former_ward_code": ward,
+        "dataset": "residents",
+        "source_record_id": source_id,
+        "full_name": full_name,
+        "date_of_birth": pd.Timestamp(dob),
+        "dob_precision": "day",
+        "sex": sex,
+        "national_id": None,
+        "national_id_kind": None,
+        "phone": None,
+        "house_number": "12",
+        "alley": None,
+        "street": "Phố Tân Mai",
+        "residential_group": "Tổ 5",
+    }
+    row.update(extra)
+    return row
+
+
+def features_of(*rows: dict[str, object]) -> pd.DataFrame:
+    return build_features(pd.DataFrame(rows)).set_index("unique_id")
+
+
+# ------------------------------------------------------------------------------------------- features
+
+
+@pytest.mark.parametrize(
+    ("name_key", "expected"),
+    [
+        ("nguyễn văn an", ("nguyễn", "văn", "an")),
+        ("hoàng hoài mỹ lan", ("hoàng", "hoài mỹ", "lan")),
+        ("lê hòa", ("lê", None, "hòa")),
+        ("minh huy nguyễn", ("nguyễn", "minh", "huy")),  # Western order, rotated back
+        ("đàm thị mai", ("đàm", "thị", "mai")),  # Mai is a family name but also a given name: kept
+        ("huy", (None, None, "huy")),
+    ],
+)
+def test_split_name_into_family_middle_given(name_key: str, expected: tuple[str | None, ...]) -> None:
+    assert split_name(name_key) == expected
+
+
+@pytest.mark.parametrize(
+    ("full_name", "family", "middle", "given", "family_u", "given_u", "marked"),
+    [
+        ("Nguyễn Thị Hoà", "nguyễn", "thị", "hòa", "nguyen", "hoa", True),  # new-style tone folded to old
+        ("Nguyễn Thị Hòa", "nguyễn", "thị", "hòa", "nguyen", "hoa", True),
+        ("NGUYEN THI HOA", "nguyen", "thi", "hoa", "nguyen", "hoa", False),  # old system: caps, no marks
+        ("Đặng Quốc Thuỵ", "đặng", "quốc", "thụy", "dang", "thuy", True),  # đ has no mark to strip in Unicode
+        ("Phạm  Quý", "phạm", None, "quý", "pham", "quy", True),  # qu- keeps its tone; two words: no middle
+    ],
+)
+def test_name_forms(
+    full_name: str, family: str, middle: str | None, given: str, family_u: str, given_u: str, marked: bool
+) -> None:
+    row = features_of(record("00280/A1", full_name, "1985-03-07", "F")).iloc[0]
+    assert (row["family_key"], row["middle_key"], row["given_key"]) == (family, middle, given)
+    assert (row["family_u"], row["given_u"]) == (family_u, given_u)
+    assert bool(row["name_marked"]) is marked
+
+
+def test_marked_and_unmarked_spellings_share_unmarked_forms_and_token_key() -> None:
+    feats = features_of(
+        record("00280/A1", "Nguyễn Thị Thu Hoà", "1985-03-07", "F"),
+        record("00313/B7", "NGUYEN THI THU HOA", "1985-03-07", "F"),
+        record("00325/C3", "Thị Thu Hòa Nguyễn", "1985-03-07", "F"),  # swapped order
+    )
+    assert feats["family_u"].nunique() == feats["middle_u"].nunique() == feats["given_u"].nunique() == 1
+    assert feats["name_tokens_u"].nunique() == 1
+
+
+@pytest.mark.parametrize(
+    ("dob", "precision", "dob_value", "year", "month", "day"),
+    [
+        ("1985-03-07", "day", "1985-03-07", 1985, 3, 7),
+        ("1950-01-01", "year", None, 1950, None, None),  # "1950" accepted with a flag, stored as 1 Jan
+    ],
+)
+def test_date_of_birth_parts(
+    dob: str, precision: str, dob_value: str | None, year: int, month: int | None, day: int | None
+) -> None:
+    row = features_of(record("00280/A1", "Trần Văn Nam", dob, "M", dob_precision=precision)).iloc[0]
+    assert (row["dob"] if pd.notna(row["dob"]) else None) == dob_value
+    assert row["dob_year"] == year
+    assert (None if pd.isna(row["dob_month"]) else row["dob_month"]) == month
+    assert (None if pd.isna(row["dob_day"]) else row["dob_day"]) == day
+    assert bool(row["dob_year_only"]) is (precision == "year")
+    assert pd.isna(row["dob_days"]) is (precision == "year")
+
+
+@pytest.mark.parametrize(
+    ("national_id", "kind", "sex", "dob", "id_code", "own_code"),
+    [
+        ("001185012345", "cccd", "F", "1985-03-07", "185", "185"),
+        ("036203004512", "cccd", "M", "2003-11-30", "203", "203"),
+        ("012922603", "cmnd", "M", "1962-05-01", None, "062"),  # a CMND carries no sex/year digits
+        (None, None, "F", "2019-08-15", None, "319"),
+    ],
+)
+def test_national_id_features(
+    national_id: str | None, kind: str | None, sex: str, dob: str, id_code: str | None, own_code: str
+) -> None:
+    row = features_of(record("00298/X9", "Lê Thị Mai", dob, sex, national_id=national_id, national_id_kind=kind)).iloc[
+        0
+    ]
+    assert (row["id_kind"] if pd.notna(row["id_kind"]) else None) == kind
+    assert (row["id_code"] if pd.notna(row["id_code"]) else None) == id_code
+    assert row["own_code"] == own_code
+
+
+def test_address_keys_fold_street_prefixes_and_scope_groups_by_former_ward() -> None:
+    feats = features_of(
+        record(
+            "00280/A1",
+            "Trần Văn Nam",
+            "1980-01-02",
+            "M",
+            street="Phố Tân Mai",
+            alley="Ngõ 45",
+            house_number="Số 12",
+        ),
+        record(
+            "00319/B2",
+            "Trần Văn Nam",
+            "1980-01-02",
+            "M",
+            street="đường Tân Mai",
+            alley="45",
+            house_number="12A",
+        ),
+    )
+    assert feats["street_key"].tolist() == ["tan mai", "tan mai"]
+    assert feats["alley_key"].tolist() == ["45", "45"]
+    assert feats["house_key"].tolist() == ["12", "12"]
+    # "Tổ 5" exists in every former ward: the same number in two wards is not the same place.
+    assert feats["group_key"].tolist() == ["00280/5", "00319/5"]
+
+
+def test_features_name_the_missing_columns() -> None:
+    frame = pd.DataFrame([record("00280/A1", "Trần Văn Nam", "1980-01-02", "M")]).drop(columns=["phone", "sex"])
+    with pytest.raises(FeatureError, match=r"\['sex', 'phone'\]"):
+        build_features(frame)
+
+
+def test_features_have_exactly_the_declared_columns() -> None:
+    feats = build_features(pd.DataFrame([record("00280/A1", "Trần Văn Nam", "1980-01-02", "M")]))
+    assert tuple(feats.columns) == FEATURE_COLUMNS
+
+
+def test_comparisons_render_for_spark_unchanged() -> None:
+    """The national deployment switches backend only: the same settings render in Spark SQL."""
+    spark = settings().create_settings_dict("spark")
+    conditions = [lv["sql_condition"] for c in spark["comparisons"] for lv in c["comparison_levels"]]
+    assert "`id_kind_l` = 'cccd' AND `id_kind_r` = 'cccd' AND LEVENSHTEIN(`national_id_l`, `national_id_r`) <= 1" in (
+        conditions
+    )
+    assert "ABS(`dob_days_l` - `dob_days_r`) <= 2" in conditions
+
+
+def test_unknown_backend_is_refused_with_the_choices() -> None:
+    with pytest.raises(BackendError, match="expected 'duckdb' or 'spark'"):
+        create_backend("oracle")
+
+
+# ------------------------------------------------------------------------------------------ end to end
+
+FAMILY = ["Nguyễn"] * 8 + ["Trần"] * 3 + ["Lê"] * 2 + ["Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
+MIDDLE_M = ["Văn", "Văn", "Đức", "Minh", "Quang", "Hữu", "Quốc", "Thanh"]
+MIDDLE_F = ["Thị", "Thị", "Ngọc", "Thu", "Thanh", "Phương", "Hồng", "Kim"]
+GIVEN_M = [
+    "An",
+    "Anh",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Đức",
+    "Hải",
+    "Hùng",
+    "Huy",
+    "Long",
+    "Nam",
+    "Sơn",
+    "Tuấn",
+    "Tùng",
+]
+GIVEN_F = [
+    "Anh",
+    "Chi",
+    "Dung",
+    "Hà",
+    "Hằng",
+    "Hoa",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Nga",
+    "Thảo",
+    "Trang",
+    "Yến",
+]
+STREETS = ["Phố Tân Mai", "Phố Trương Định", "Phố Vọng", "Đường Giải Phóng", "Phố Minh Khai", "Phố Đại La"]
+WARDS = ["00280", "00295", "00298", "00304", "00313", "00319"]
+
+DUPLICATE = ("00280/DUP1", "00313/DUP2")  # one woman listed by two former wards
+TWINS = ("00295/TW1", "00295/TW2")  # twin brothers: same household, same birth date
+
+
+def unmarked_caps(name: str) -> str:
+    from assets.vietnamese import strip_marks
+
+    return strip_marks(name).upper()
+
+
+def sample_records(n_persons: int = 360, seed: int = 7) -> pd.DataFrame:
+    """Residents of a few former wards; about one in eight listed again elsewhere with spelling changes."""
+    rng = random.Random(seed)
+    rows: list[dict[str, object]] = []
+    for i in range(n_persons):
+        sex = rng.choice("MF")
+        name = " ".join(
+            (
+                rng.choice(FAMILY),
+                rng.choice(MIDDLE_M if sex == "M" else MIDDLE_F),
+                rng.choice(GIVEN_M if sex == "M" else GIVEN_F),
+            )
+        )
+        born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(80 * 365))
+        code = f"{2 * (born.year // 100 - 19) + (sex == 'F')}{born.year % 100:02d}"
+        cccd = f"001{code}{rng.randrange(10**6):06d}"
+        adult = born.year < 2007
+        phone = f"09{rng.randrange(10**8):08d}" if adult and rng.random() < 0.85 else None
+        ward = rng.choice(WARDS)
+        extra = {
+            "national_id": cccd if rng.random() < 0.93 else None,
+            "national_id_kind": "cccd",
+            "phone": phone,
+            "street": rng.choice(STREETS),
+            "house_number": str(rng.randrange(1, 300)),
+            "residential_group": f"Tổ {rng.randrange(1, 30)}",
+        }
+        if extra["national_id"] is None:
+            extra["national_id_kind"] = None
+        rows.append(record(f"{ward}/P{i:04d}", name, born.isoformat(), sex, **extra))
+        if rng.random() < 0.125:  # listed again in another former ward
+            again = dict(extra, street=rng.choice(STREETS), house_number=str(rng.randrange(1, 300)))
+            variant = rng.random()
+            if variant < 0.4:
+                name = unmarked_caps(name)
+            elif variant < 0.6:
+                again.update(national_id=None, national_id_kind=None)
+            other = rng.choice([w for w in WARDS if w != ward])
+            rows.append(record(f"{other}/Q{i:04d}", name, born.isoformat(), sex, **again))
+    # The known duplicate: capitals without marks in one roster, day and month swapped, no ID there.
+    rows.append(
+        record("00280/DUP1", "Nguyễn Thị Thu Hoà", "1985-03-07", "F", national_id="001185760341",
+               national_id_kind="cccd", phone="0912345678")
+    )  # fmt: skip
+    rows.append(record("00313/DUP2", "NGUYEN THI THU HOA", "1985-07-03", "F", phone="0912345678", street="Phố Vọng"))
+    # The known twins: children without ID or phone, same house and birth date, given names differ.
+    for rid, given in zip(TWINS, ("Khang", "Khôi"), strict=True):
+        rows.append(record(rid, f"Trần Minh {given}", "2016-05-20", "M", street="Phố Minh Khai", house_number="88"))
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def linkage() -> LinkageRun:
+    return link_records(sample_records(), seed=42)
+
+
+def weight(run: LinkageRun, pair: tuple[str, str]) -> float | None:
+    left, right = sorted(f"{ward}/residents/{sid}" for ward, _, sid in (p.partition("/") for p in pair))
+    hit = run.pairs[(run.pairs["record_id_l"] == left) & (run.pairs["record_id_r"] == right)]
+    return float(hit["match_weight"].iloc[0]) if len(hit) else None
+
+
+def test_known_duplicate_links(linkage: LinkageRun) -> None:
+    found = weight(linkage, DUPLICATE)
+    assert found is not None and found >= MATCH_THRESHOLD
+
+
+def test_known_twins_do_not_link(linkage: LinkageRun) -> None:
+    found = weight(linkage, TWINS)
+    assert found is None or found < MATCH_THRESHOLD
+
+
+def test_pairs_are_ordered_and_above_the_review_threshold(linkage: LinkageRun) -> None:
+    pairs = linkage.pairs
+    assert list(pairs.columns) == ["record_id_l", "record_id_r", "match_weight", "match_probability"]
+    assert (pairs["record_id_l"] < pairs["record_id_r"]).all()
+    assert (pairs["match_weight"] >= REVIEW_THRESHOLD).all()
+
+
+def test_model_and_chart_are_artefacts_that_work_offline(linkage: LinkageRun) -> None:
+    levels = [lv for c in linkage.model_json["comparisons"] for lv in c["comparison_levels"]]
+    assert all(lv.get("m_probability", 0) > 0 for lv in levels if not lv.get("is_null_level"))
+    assert "<script src=" not in linkage.chart_html  # Vega is inlined, nothing loaded at view time
+    assert "vega" in linkage.chart_html and "cdn.jsdelivr" not in linkage.chart_html
+
+
+def test_training_is_deterministic_for_a_seed(linkage: LinkageRun) -> None:
+    again = link_records(sample_records(), seed=42)
+    pd.testing.assert_frame_equal(again.pairs, linkage.pairs, check_exact=False, rtol=1e-9)
+
+
+def test_a_ward_without_shared_id_numbers_still_links_and_says_which_round_was_skipped() -> None:
+    records = sample_records(n_persons=120, seed=11).assign(national_id=None, national_id_kind=None)
+    run = link_records(records, seed=42)
+    assert run.stats["em_rounds_skipped"] == ['l."national_id" = r."national_id"']
+    found = weight(run, DUPLICATE)
+    assert found is not None and found >= MATCH_THRESHOLD
