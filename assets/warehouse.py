@@ -75,6 +75,11 @@ class Warehouse(abc.ABC):
         self._bulk_insert(conn, name, frame[[c.name for c in table.columns]])
         return staged
 
+    def append(self, conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+        """Insert ``frame``'s rows into ``table`` by the fast path (for append-only history tables)."""
+        self._bulk_insert(conn, table.name, frame[[c.name for c in table.columns]])
+        return len(frame)
+
     def replace_scope(
         self,
         conn: Connection,

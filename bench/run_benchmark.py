@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assets.warehouse import warehouse_from_url  # noqa: E402
-from pipelines.evaluation import evaluate_residents  # noqa: E402
+from pipelines.evaluation import evaluate_persons, evaluate_residents  # noqa: E402
 from schemas.manifest import load_manifests  # noqa: E402
 
 
@@ -102,6 +102,7 @@ def main() -> int:
 
     wh = warehouse_from_url(url)
     metrics = evaluate_residents(wh, truth)
+    persons = evaluate_persons(wh, truth)
     wh.engine.dispose()
 
     stages: dict[str, list[float]] = {}
@@ -122,6 +123,9 @@ def main() -> int:
     print("  accuracy against the generator's truth:")
     for key, value in metrics.as_dict().items():
         print(f"    {key:<24} {value:.4f}" if isinstance(value, float) else f"    {key:<24} {value:,}")
+    print("  persons and households against the truth:")
+    for key, value in persons.as_dict().items():
+        print(f"    {key:<32} {value:.4f}" if isinstance(value, float) else f"    {key:<32} {value:,}")
     if not args.keep:
         shutil.rmtree(work)
     return 0

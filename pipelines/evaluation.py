@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from assets.vietnamese import match_key
 from assets.warehouse import Warehouse
 from schemas import warehouse as w
 
@@ -108,3 +109,138 @@ def disagreements(warehouse: Warehouse, truth_dir: Path, limit: int = 20) -> pd.
         (merged["expected_disposition"] == "loaded") & (merged["new_ward_code"] != merged["expected_new_ward_code"])
     )
     return merged[wrong].head(limit)
+
+
+@dataclass(frozen=True)
+class PersonMetrics:
+    records: int
+    persons_predicted: int
+    persons_true: int
+    pair_precision: float
+    pair_recall: float
+    pair_f1: float
+    household_precision: float
+    household_recall: float
+    household_f1: float
+    linked_persons: int  # predicted persons formed from two or more records
+    golden_name_accuracy: float  # over linked persons: exactly the truth's spelling
+    golden_name_accuracy_folded: float  # …or the same name in the other accepted tone placement (hoà/hòa)
+    golden_dob_accuracy: float
+    golden_id_accuracy: float  # among linked persons whose records carry their CCCD at all
+    golden_name_accuracy_all: float  # over every person (single unmarked records cannot regain marks)
+    golden_name_accuracy_available: float  # over linked persons with the true spelling in at least one record
+    golden_dob_accuracy_available: float  # over linked persons with the true date in at least one record
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def _pairs(sizes: pd.Series) -> int:
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def pairwise(predicted: pd.Series, actual: pd.Series) -> tuple[float, float, float]:
+    """Pairwise precision, recall and F1 of a clustering (labels per record) against the true labels."""
+    both = pd.DataFrame({"p": predicted.to_numpy(), "a": actual.to_numpy()})
+    tp = _pairs(both.groupby(["p", "a"]).size())
+    pred = _pairs(both.groupby("p").size())
+    true = _pairs(both.groupby("a").size())
+    precision, recall = _ratio(tp, pred), _ratio(tp, true)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def evaluate_persons(warehouse: Warehouse, truth_dir: Path) -> PersonMetrics:
+    """Persons and households of the warehouse against the truth, over the accepted records."""
+    truth = load_truth(truth_dir)
+    with warehouse.engine.connect() as conn:
+        x = warehouse.read_frame(
+            conn,
+            sa.select(
+                w.person_source_xref.c.former_ward_code,
+                w.person_source_xref.c.source_file,
+                w.person_source_xref.c.source_row,
+                w.person_source_xref.c.person_key,
+                w.resident_record.c.household_id,
+                w.resident_record.c.dataset,
+                w.resident_record.c.national_id,
+            ).join(
+                w.resident_record,
+                sa.and_(
+                    w.resident_record.c.former_ward_code == w.person_source_xref.c.former_ward_code,
+                    w.resident_record.c.dataset == w.person_source_xref.c.dataset,
+                    w.resident_record.c.source_record_id == w.person_source_xref.c.source_record_id,
+                ),
+            ),
+        )
+        households = warehouse.read_frame(conn, sa.select(w.household_source_xref))
+        golden = warehouse.read_frame(
+            conn,
+            sa.select(
+                w.dim_person.c.person_key,
+                w.dim_person.c.full_name,
+                w.dim_person.c.date_of_birth,
+                w.dim_person.c.national_id,
+            ).where(w.dim_person.c.is_current.is_(True)),
+        )
+    x["source_row"] = x["source_row"].astype("int64")
+    merged = x.merge(truth, on=_KEY, how="inner", suffixes=("", "_true"))
+    p_prec, p_rec, p_f1 = pairwise(merged["person_key"], merged["person_id"])
+
+    source = merged["former_ward_code"] + "/" + merged["dataset"] + "/" + merged["household_id"].astype(str)
+    house_of = households.set_index("source_household")["household_key"]
+    in_house = merged["household_id"].notna()
+    predicted_house = source[in_house].map(house_of)
+    h_prec, h_rec, h_f1 = pairwise(predicted_house.fillna(-1), merged.loc[in_house, "household_id_true"])
+
+    # Golden records: each true person is judged on the predicted person holding most of its records.
+    persons_true = pd.read_parquet(truth_dir / "persons.parquet").set_index("person_id")
+    main = merged.groupby(["person_id", "person_key"]).size().rename("n").reset_index()
+    main = main.sort_values(["person_id", "n"], ascending=[True, False]).drop_duplicates("person_id")
+    every = main.merge(golden, on="person_key").set_index("person_id")
+    name_ok_all = every["full_name"] == persons_true.loc[every.index, "full_name"]
+    sizes = merged.groupby("person_key").size()
+    judged = every[every["person_key"].map(sizes) >= 2]
+    true = persons_true.loc[judged.index]
+    name_ok = judged["full_name"] == true["full_name"]
+    name_folded_ok = judged["full_name"].map(match_key) == true["full_name"].map(match_key)
+    dob_ok = pd.to_datetime(judged["date_of_birth"]) == pd.to_datetime(true["date_of_birth"])
+    with warehouse.engine.connect() as conn:
+        spelled = warehouse.read_frame(
+            conn,
+            sa.select(
+                w.resident_record.c.former_ward_code,
+                w.resident_record.c.source_file,
+                w.resident_record.c.source_row,
+                w.resident_record.c.full_name.label("record_name"),
+                w.resident_record.c.date_of_birth.label("record_dob"),
+            ),
+        )
+    spelled["source_row"] = spelled["source_row"].astype("int64")
+    spelled = spelled.merge(truth[[*_KEY, "person_id", "full_name", "date_of_birth"]], on=_KEY)
+    has_name = set(spelled.loc[spelled["record_name"] == spelled["full_name"], "person_id"]) & set(judged.index)
+    has_dob = set(
+        spelled.loc[pd.to_datetime(spelled["record_dob"]) == pd.to_datetime(spelled["date_of_birth"]), "person_id"]
+    ) & set(judged.index)
+    carried = merged[merged["national_id"] == merged["national_id_true"]]["person_id"].unique()
+    carried = [p for p in carried if p in judged.index]
+    id_ok = judged.loc[carried, "national_id"] == persons_true.loc[carried, "national_id"]
+    return PersonMetrics(
+        records=len(merged),
+        persons_predicted=int(merged["person_key"].nunique()),
+        persons_true=int(merged["person_id"].nunique()),
+        pair_precision=p_prec,
+        pair_recall=p_rec,
+        pair_f1=p_f1,
+        household_precision=h_prec,
+        household_recall=h_rec,
+        household_f1=h_f1,
+        linked_persons=len(judged),
+        golden_name_accuracy=float(name_ok.mean()) if len(judged) else 1.0,
+        golden_name_accuracy_folded=float(name_folded_ok.mean()) if len(judged) else 1.0,
+        golden_dob_accuracy=float(dob_ok.mean()) if len(judged) else 1.0,
+        golden_id_accuracy=float(id_ok.mean()) if len(id_ok) else 1.0,
+        golden_name_accuracy_all=float(name_ok_all.mean()),
+        golden_name_accuracy_available=float(name_ok.loc[sorted(has_name)].mean()) if has_name else 1.0,
+        golden_dob_accuracy_available=float(dob_ok.loc[sorted(has_dob)].mean()) if has_dob else 1.0,
+    )

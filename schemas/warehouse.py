@@ -133,11 +133,106 @@ dim_person = sa.Table(
     sa.Column("dob_precision", sa.String, nullable=False),
     sa.Column("sex", sa.String(1), nullable=False),
     sa.Column("national_id", sa.String),
+    sa.Column("national_id_kind", sa.String),
     sa.Column("phone", sa.String),
+    sa.Column("house_number", sa.String),
+    sa.Column("alley", sa.String),
+    sa.Column("street", sa.String),
+    sa.Column("residential_group", sa.String),
     sa.Column("new_ward_code", sa.String, nullable=False, comment="where the person lives now"),
     sa.Column("source_records", sa.Integer, nullable=False),
+    # Survivorship: which source record each attribute came from (former_ward/dataset/source_record_id).
+    sa.Column("full_name_source", sa.String, nullable=False),
+    sa.Column("date_of_birth_source", sa.String, nullable=False),
+    sa.Column("national_id_source", sa.String),
+    sa.Column("phone_source", sa.String),
+    sa.Column("address_source", sa.String, nullable=False),
     sa.Column("attributes_hash", sa.String, nullable=False),
     sa.Column("run_id", sa.String, nullable=False),
+)
+
+person_key_map = sa.Table(
+    "person_key_map",
+    metadata,
+    sa.Column("person_key", sa.BigInteger, primary_key=True, autoincrement=False, comment="every key ever issued"),
+    sa.Column("current_person_key", sa.BigInteger, nullable=False, comment="the person it resolves to now"),
+    sa.Column("status", sa.String, nullable=False, comment="current or retired"),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("record_hash", sa.String, nullable=False),
+)
+
+person_key_event = sa.Table(
+    "person_key_event",
+    metadata,
+    sa.Column("run_id", sa.String, primary_key=True),
+    sa.Column("kind", sa.String, primary_key=True, comment="person or household"),
+    sa.Column("from_key", sa.BigInteger, primary_key=True),
+    sa.Column("to_key", sa.BigInteger, primary_key=True),
+    sa.Column("event", sa.String, nullable=False, comment="merge (from_key retired) or split (from_key kept)"),
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Column("event_at", sa.DateTime, nullable=False),
+)
+
+# ---- households ---------------------------------------------------------------------------------------------
+dim_household = sa.Table(
+    "dim_household",
+    metadata,
+    sa.Column("household_key", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("new_ward_code", sa.String, nullable=False),
+    sa.Column("house_number", sa.String),
+    sa.Column("alley", sa.String),
+    sa.Column("street", sa.String),
+    sa.Column("residential_group", sa.String),
+    sa.Column("members", sa.Integer, nullable=False),
+    sa.Column("source_households", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("record_hash", sa.String, nullable=False),
+)
+
+household_member = sa.Table(
+    "household_member",
+    metadata,
+    sa.Column("household_key", sa.BigInteger, primary_key=True),
+    sa.Column("person_key", sa.BigInteger, primary_key=True),
+    sa.Column("relation_to_head", sa.String),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("record_hash", sa.String, nullable=False),
+)
+
+household_source_xref = sa.Table(
+    "household_source_xref",
+    metadata,
+    sa.Column("source_household", sa.String, primary_key=True, comment="former_ward/dataset/household_id"),
+    sa.Column("household_key", sa.BigInteger, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("record_hash", sa.String, nullable=False),
+)
+
+# ---- clerical review of uncertain matches ----------------------------------------------------------------------
+match_review = sa.Table(
+    "match_review",
+    metadata,
+    sa.Column("record_id_l", sa.String, primary_key=True),
+    sa.Column("record_id_r", sa.String, primary_key=True),
+    sa.Column("match_weight", sa.Float, nullable=False),
+    sa.Column("match_probability", sa.Float, nullable=False),
+    sa.Column("person_key_l", sa.BigInteger, nullable=False),
+    sa.Column("person_key_r", sa.BigInteger, nullable=False),
+    sa.Column("fields_l", sa.String, nullable=False, comment="JSON of the left record's fields, masked"),
+    sa.Column("fields_r", sa.String, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("record_hash", sa.String, nullable=False),
+)
+
+match_decision = sa.Table(
+    "match_decision",
+    metadata,
+    sa.Column("record_id_l", sa.String, primary_key=True),
+    sa.Column("record_id_r", sa.String, primary_key=True),
+    sa.Column("decision", sa.String, nullable=False, comment="same or different; written by clerks, never by runs"),
+    sa.Column("decided_by", sa.String),
+    sa.Column("decided_at", sa.DateTime),
+    sa.Column("note", sa.String),
 )
 
 person_source_xref = sa.Table(

@@ -87,19 +87,21 @@ def test_failed_transaction_leaves_warehouse_as_it_was(warehouse):
 
 
 def _persons(names: dict[int, str]) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "person_key": list(names),
-            "full_name": list(names.values()),
-            "date_of_birth": dt.date(1990, 5, 7),
-            "dob_precision": "day",
-            "sex": "F",
-            "national_id": None,
-            "phone": None,
-            "new_ward_code": "00322",
-            "source_records": 1,
-            "run_id": "r",
-        }
+    keys = list(names)
+    frame = pd.DataFrame({"person_key": keys, "full_name": list(names.values())})
+    for column in w.dim_person.columns:
+        if column.name not in frame.columns and column.name not in ("valid_from", "valid_to", "is_current"):
+            frame[column.name] = None
+    frame = frame.assign(
+        date_of_birth=dt.date(1990, 5, 7),
+        dob_precision="day",
+        sex="F",
+        new_ward_code="00322",
+        source_records=1,
+        full_name_source=[f"00280/residents/{k}" for k in keys],
+        date_of_birth_source=[f"00280/residents/{k}" for k in keys],
+        address_source=[f"00280/residents/{k}" for k in keys],
+        run_id="r",
     )
     frame["attributes_hash"] = content_hashes(frame, ["full_name", "date_of_birth", "sex"])
     return frame
