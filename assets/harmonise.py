@@ -92,7 +92,7 @@ def harmonise_frame(validated: pd.DataFrame, value_maps: dict[str, dict[str, dic
 
     # Address parts: the source's columns first; a free-text address fills only what they lack.
     parsed = _cached(lambda v: parse_address(v) if v else None)(text(acc["address"]))
-    parts = {f: text(acc[f]) for f in ("house_number", "alley", "street", "residential_group")}
+    parts = {f: text(acc[f]) for f in c.ADDRESS_PARTS}
     for field in parts:
         parts[field] = [
             own if own is not None else (getattr(p, field) if p is not None else None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from assets.person_keys import connected_components
+from schemas.canonical import ADDRESS_PARTS
 
 HEAD_RELATIONS = frozenset({"chủ hộ", "chu ho", "head"})
 
@@ -43,13 +44,13 @@ def household_tables(records: pd.DataFrame, household_keys: pd.Series) -> tuple[
     recs = records.dropna(subset=["source_household"]).copy()
     recs["household_key"] = recs["source_household"].map(household_keys).astype("int64")
     recs["_head"] = recs["relation_to_head"].fillna("").str.lower().isin(HEAD_RELATIONS)
-    recs["_parts"] = recs[["house_number", "alley", "street", "residential_group"]].notna().sum(axis=1)
+    recs["_parts"] = recs[list(ADDRESS_PARTS)].notna().sum(axis=1)
     # The household's address: its head's record in the latest roster, else its most complete record there.
     best = recs.sort_values(
         ["household_key", "as_of", "_head", "_parts", "record_id"], ascending=[True, False, False, False, True]
     ).drop_duplicates("household_key")
     households = best[
-        ["household_key", "new_ward_code", "house_number", "alley", "street", "residential_group"]
+        ["household_key", "new_ward_code", *ADDRESS_PARTS]
     ].reset_index(drop=True)
     households["members"] = households["household_key"].map(recs.groupby("household_key")["person_key"].nunique())
     households["source_households"] = households["household_key"].map(

@@ -118,7 +118,13 @@ def link_all(
         pd.Series(xref["person_key"].to_numpy(), index=record_ids(xref)) if len(xref) else pd.Series(dtype="int64")
     )
     key_map = _read(conn, warehouse, w.person_key_map)
-    max_key = int(key_map["person_key"].max()) if len(key_map) else 0
+    # New keys start above every key ever issued (the map holds them all; the others guard older warehouses).
+    issued = conn.execute(sa.select(sa.func.max(w.dim_person.c.person_key))).scalar_one()
+    max_key = max(
+        int(key_map["person_key"].max()) if len(key_map) else 0,
+        int(previous.max()) if len(previous) else 0,
+        int(issued or 0),
+    )
     persons = assign_stable_keys(clusters, previous, max_key + 1)
     records["person_key"] = records["record_id"].map(persons.keys).astype("int64")
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-ADDRESS_FIELDS = ("house_number", "alley", "street", "residential_group", "new_ward_code")
+from schemas.canonical import ADDRESS_PARTS
+
+ADDRESS_FIELDS = (*ADDRESS_PARTS, "new_ward_code")
 GOLDEN_COLUMNS = (
     "full_name",
     "date_of_birth",
@@ -60,7 +62,7 @@ def golden_records(records: pd.DataFrame) -> pd.DataFrame:
     recs["_dob_votes"] = recs.groupby(["person_key", "date_of_birth"])["record_id"].transform("size")
     recs["_cccd"] = recs["national_id_kind"].eq("cccd")
     recs["_id_votes"] = recs.groupby(["person_key", "national_id"])["record_id"].transform("size")
-    recs["_address_parts"] = recs[["house_number", "alley", "street", "residential_group"]].notna().sum(axis=1)
+    recs["_address_parts"] = recs[list(ADDRESS_PARTS)].notna().sum(axis=1)
 
     name = _pick(
         recs,

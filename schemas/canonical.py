@@ -22,6 +22,9 @@ RESIDENT_FIELDS: tuple[str, ...] = (
     "relation_to_head",
     "residence_type",
 )
+# The parts of an address, in the order they narrow down (the routing table and households use them).
+ADDRESS_PARTS: tuple[str, ...] = ("house_number", "alley", "street", "residential_group")
+
 RESIDENT_REQUIRED: frozenset[str] = frozenset({"source_record_id", "full_name", "date_of_birth", "sex"})
 
 DATASET_FIELDS: dict[str, frozenset[str]] = {"residents": frozenset(RESIDENT_FIELDS)}
