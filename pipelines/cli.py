@@ -236,9 +236,12 @@ def run(args: argparse.Namespace) -> int:
         console.print("[red]linking persons failed: see the Dagster run log[/red]")
     console.print(
         f"Warehouse: {settings['warehouse_url']}\n"
-        "Open the UI: dagster dev   (same settings from the same environment variables)\n"
-        "Query: see README 'For analysts' (e.g. duckdb data/warehouse.duckdb "
-        '"select new_ward_code, count(*) from dim_person where is_current group by 1")'
+        "Open the UI: DAGSTER_HOME=$PWD .venv/bin/dagster dev   (same WARDMERGE_* settings)\n"
+        "Query (README 'For analysts'): .venv/bin/python -c \"import duckdb; print(duckdb.connect("
+        "'data/warehouse.duckdb', read_only=True).sql('select new_ward_code, count(*) from dim_person "
+        "where is_current group by 1'))\"",
+        soft_wrap=True,
+        markup=False,
     )
     if args.stats:
         stats = {
