@@ -104,7 +104,8 @@ def _keys(url: str) -> tuple[dict[str, int], pd.DataFrame, pd.DataFrame, pd.Data
     return dict(zip(xref["source_record_id"], xref["person_key"], strict=True)), key_map, events, persons
 
 
-def test_merge_and_split_keep_old_keys_resolvable(tmp_path, warehouse_url):
+def _deployment(tmp_path: Path, url: str) -> tuple[dict[str, str], Path]:
+    """Two former wards' manifests for the hand-built rosters; returns settings and the landing zone."""
     sources = tmp_path / "sources"
     sources.mkdir()
     for ward in ("00280", "00295"):
@@ -114,10 +115,15 @@ def test_merge_and_split_keep_old_keys_resolvable(tmp_path, warehouse_url):
         "landing_dir": str(landing),
         "sources_dir": str(sources),
         "routing_table": str(FIXTURES / "routing.csv"),
-        "warehouse_url": warehouse_url,
+        "warehouse_url": url,
         "ward": "00322",
         "data_dir": str(tmp_path / "data"),
     }
+    return settings, landing
+
+
+def test_merge_and_split_keep_old_keys_resolvable(tmp_path, warehouse_url):
+    settings, landing = _deployment(tmp_path, warehouse_url)
     instance = DagsterInstance.ephemeral()
     _rosters(landing, second_delivery=False)
     _run(settings, instance)
@@ -147,19 +153,7 @@ def test_merge_and_split_keep_old_keys_resolvable(tmp_path, warehouse_url):
 
 def test_clerical_decisions_are_honoured_and_never_overwritten(tmp_path):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    for ward in ("00280", "00295"):
-        (sources / f"{ward}.yaml").write_text(MANIFEST.format(ward=ward), encoding="utf-8")
-    landing = tmp_path / "landing"
-    settings = {
-        "landing_dir": str(landing),
-        "sources_dir": str(sources),
-        "routing_table": str(FIXTURES / "routing.csv"),
-        "warehouse_url": url,
-        "ward": "00322",
-        "data_dir": str(tmp_path / "data"),
-    }
+    settings, landing = _deployment(tmp_path, url)
     instance = DagsterInstance.ephemeral()
     _rosters(landing, second_delivery=False)
     _run(settings, instance)
