@@ -164,6 +164,8 @@ def evaluate_persons(warehouse: Warehouse, truth_dir: Path) -> PersonMetrics:
                 w.resident_record.c.household_id,
                 w.resident_record.c.dataset,
                 w.resident_record.c.national_id,
+                w.resident_record.c.full_name.label("record_name"),
+                w.resident_record.c.date_of_birth.label("record_dob"),
             ).join(
                 w.resident_record,
                 sa.and_(
@@ -205,22 +207,10 @@ def evaluate_persons(warehouse: Warehouse, truth_dir: Path) -> PersonMetrics:
     name_ok = judged["full_name"] == true["full_name"]
     name_folded_ok = judged["full_name"].map(match_key) == true["full_name"].map(match_key)
     dob_ok = pd.to_datetime(judged["date_of_birth"]) == pd.to_datetime(true["date_of_birth"])
-    with warehouse.engine.connect() as conn:
-        spelled = warehouse.read_frame(
-            conn,
-            sa.select(
-                w.resident_record.c.former_ward_code,
-                w.resident_record.c.source_file,
-                w.resident_record.c.source_row,
-                w.resident_record.c.full_name.label("record_name"),
-                w.resident_record.c.date_of_birth.label("record_dob"),
-            ),
-        )
-    spelled["source_row"] = spelled["source_row"].astype("int64")
-    spelled = spelled.merge(truth[[*_KEY, "person_id", "full_name", "date_of_birth"]], on=_KEY)
-    has_name = set(spelled.loc[spelled["record_name"] == spelled["full_name"], "person_id"]) & set(judged.index)
+    # The true value must be in at least one of the person's records for survivorship to be able to pick it.
+    has_name = set(merged.loc[merged["record_name"] == merged["full_name"], "person_id"]) & set(judged.index)
     has_dob = set(
-        spelled.loc[pd.to_datetime(spelled["record_dob"]) == pd.to_datetime(spelled["date_of_birth"]), "person_id"]
+        merged.loc[pd.to_datetime(merged["record_dob"]) == pd.to_datetime(merged["date_of_birth"]), "person_id"]
     ) & set(judged.index)
     carried = merged[merged["national_id"] == merged["national_id_true"]]["person_id"].unique()
     carried = [p for p in carried if p in judged.index]
