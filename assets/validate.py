@@ -63,10 +63,10 @@ def checked_columns(raw: pd.DataFrame, manifests: dict[str, SourceManifest], tod
             numeric_mask=c.numeric_cells(part[c.NUMERIC_FIELDS], "date_of_birth"),
             today=today,
         )
-        value_map = manifest.value_maps.get("sex", {})
+        value_map = manifest.sex_map
         for i, res, raw_sex in zip(idx, results, part["sex"], strict=True):
             dob_value[i], dob_precision[i], dob_error[i] = res.value, res.precision, res.error
-            sex[i] = parse_sex(raw_sex, value_map) if value_map else _default_sex(raw_sex)
+            sex[i] = parse_sex(raw_sex, value_map)
     out["dob_error"] = c.object_column((None if e == "missing" else e for e in dob_error), raw.index)
     out["dob_value"] = pd.to_datetime(pd.Series(dob_value, index=raw.index, dtype="object"))
     out["dob_precision"] = c.object_column(dob_precision, raw.index)
@@ -86,10 +86,6 @@ def checked_columns(raw: pd.DataFrame, manifests: dict[str, SourceManifest], tod
     out["national_id_kind"] = c.object_column(kinds, raw.index)
     out["cccd_agrees"] = pd.Series(agrees, index=raw.index, dtype="object")
     return out
-
-
-def _default_sex(value: str | None) -> str | None:
-    return parse_sex(value, {"Nam": "M", "Nữ": "F", "M": "M", "F": "F"})
 
 
 def structural_failures(raw: pd.DataFrame) -> dict[str, list[int]]:

@@ -19,6 +19,8 @@ from schemas.canonical import DATASET_FIELDS, REQUIRED_FIELDS
 Format = Literal["csv", "xlsx", "json", "sqlite"]
 Encoding = Literal["utf-8", "utf-8-sig", "cp1258", "tcvn3", "vni"]
 
+DEFAULT_SEX_MAP: dict[str, str] = {"Nam": "M", "Nữ": "F", "M": "M", "F": "F"}
+
 # Which format options make sense for which format: a key given for another format is a mistake.
 FORMAT_OPTIONS: dict[str, frozenset[str]] = {
     "csv": frozenset({"delimiter", "quotechar"}),
@@ -120,6 +122,11 @@ class SourceManifest(BaseModel):
     def field_of_column(self) -> dict[str, str]:
         """Source column label → canonical field, for the columns that are used."""
         return {col: field for col, field in self.columns.items() if field is not None}
+
+    @property
+    def sex_map(self) -> dict[str, str]:
+        """The source's sex codes; a manifest without a `sex` value map means the usual Nam/Nữ (or M/F)."""
+        return self.value_maps.get("sex") or DEFAULT_SEX_MAP
 
     @property
     def has_record_id(self) -> bool:
