@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, Output, StaticPartitionsDefinition, asset
 
-from assets.readers import file_sha256, read_source_file
-from pipelines.resources import DeploymentSettings
+from assets.lib.readers import file_sha256, read_source_file
+from assets.resources import DeploymentSettings
 from schemas import canonical as c
 from schemas.manifest import SourceManifest, load_manifests
 from schemas.names import DATASET_RESIDENTS, GROUP_EXTRACT, RAW_RESIDENTS

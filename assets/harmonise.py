@@ -13,12 +13,12 @@ from typing import Any
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, StaticPartitionsDefinition, asset
 
-from assets.addresses import alley_key, normalise_group, parse_address
-from assets.phones import normalise_phone
+from assets.lib.addresses import alley_key, normalise_group, parse_address
+from assets.lib.phones import normalise_phone
+from assets.lib.vietnamese import match_key, nfc, normalise_punctuation, strip_marks, title_case_name
+from assets.resources import DeploymentSettings
 from assets.validate import ACCEPTED, DISPOSITION
-from assets.vietnamese import match_key, nfc, normalise_punctuation, strip_marks, title_case_name
 from data_quality.masking import preview_markdown
-from pipelines.resources import DeploymentSettings
 from schemas import canonical as c
 from schemas.manifest import load_manifest
 from schemas.names import GROUP_HARMONISE, HARMONISED_RESIDENTS, VALIDATED_RESIDENTS

@@ -1,9 +1,9 @@
 """Link: one person per real resident across all former wards, with stable keys, golden records and households.
 
 Runs once over every former ward's accepted records, in its own transaction: Splink scores candidate pairs
-(assets/linkage), clerks' decisions override the model, connected components above the match threshold are
+(assets/lib/linkage), clerks' decisions override the model, connected components above the match threshold are
 persons, and pairs in the uncertain band go to `match_review`. Person and household keys stay stable across runs
-(assets/person_keys.py); attributes survive by explicit rules (assets/survivorship.py).
+(assets/lib/person_keys.py); attributes survive by explicit rules (assets/lib/survivorship.py).
 """
 
 import datetime as dt
@@ -26,13 +26,13 @@ from dagster import (
 )
 from sqlalchemy.engine import Connection
 
-from assets.households import household_clusters, household_tables, source_household_ids
-from assets.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
-from assets.person_keys import assign_stable_keys, connected_components, resolve_retired
-from assets.survivorship import golden_records
-from assets.warehouse import Warehouse, content_hashes
+from assets.lib.households import household_clusters, household_tables, source_household_ids
+from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
+from assets.lib.person_keys import assign_stable_keys, connected_components, resolve_retired
+from assets.lib.survivorship import golden_records
+from assets.lib.warehouse import Warehouse, content_hashes
+from assets.resources import DeploymentSettings, WarehouseResource
 from data_quality.masking import mask_record
-from pipelines.resources import DeploymentSettings, WarehouseResource
 from schemas import warehouse as w
 from schemas.names import CHECK_XREF_COMPLETE, GROUP_LINK, PERSONS, RESIDENT_RECORDS
 

@@ -26,9 +26,9 @@ from dagster import (
 )
 from sqlalchemy.engine import Connection
 
+from assets.lib.warehouse import Warehouse, content_hashes
+from assets.resources import DeploymentSettings, WarehouseResource, remove_staging
 from assets.validate import ACCEPTED, DISPOSITION, MASKED, QUARANTINED, REVIEW, RULES
-from assets.warehouse import Warehouse, content_hashes
-from pipelines.resources import DeploymentSettings, WarehouseResource, remove_staging
 from schemas import canonical as c
 from schemas import warehouse as w
 from schemas.names import (

@@ -6,8 +6,8 @@ Hoàng Văn Thụ). Source: the registries bundled in the `vietnamadminunits` pa
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from assets.warehouse import content_hashes
-from pipelines.resources import DeploymentSettings, WarehouseResource
+from assets.lib.warehouse import content_hashes
+from assets.resources import DeploymentSettings, WarehouseResource
 from schemas import warehouse as w
 from schemas.admin_units import former_wards, load_admin_units, load_crosswalk, registry_report
 from schemas.names import DIM_ADMIN_UNIT, GROUP_REFERENCE

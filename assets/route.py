@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, StaticPartitionsDefinition, asset
 
-from assets.addresses import alley_key, house_number_key, street_key
-from assets.routing import Router, load_routing_table
+from assets.lib.addresses import alley_key, house_number_key, street_key
+from assets.lib.routing import Router, load_routing_table
+from assets.resources import DeploymentSettings
 from assets.validate import ACCEPTED, DISPOSITION, REVIEW, RULES
-from pipelines.resources import DeploymentSettings
 from schemas.names import GROUP_ROUTE, HARMONISED_RESIDENTS, ROUTED_RESIDENTS
 
 

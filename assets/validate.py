@@ -25,13 +25,13 @@ from dagster import (
     asset,
 )
 
-from assets.dates import parse_dates
 from assets.extract import ROW_KEY
-from assets.identity import cccd_agrees, parse_national_id, parse_sex
+from assets.lib.dates import parse_dates
+from assets.lib.identity import cccd_agrees, parse_national_id, parse_sex
+from assets.resources import DeploymentSettings
 from data_quality.masking import mask_value
 from data_quality.rules import QUARANTINE_RULES
 from data_quality.suites import SUITE_RESIDENTS, resident_expectations, run_suite
-from pipelines.resources import DeploymentSettings
 from schemas import canonical as c
 from schemas.manifest import SourceManifest, load_manifest
 from schemas.names import GROUP_VALIDATE, RAW_RESIDENTS, VALIDATED_RESIDENTS

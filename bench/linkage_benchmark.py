@@ -2,7 +2,7 @@
 
 Reads the accepted records (`resident_record`) of a warehouse that `wardmerge run` filled from generated
 rosters, and the generator's truth beside them. Prints, for three methods — (a) exact national-ID matching,
-(b) Splink with generic comparisons on raw names and dates, (c) the Vietnamese model of assets/linkage —
+(b) Splink with generic comparisons on raw names and dates, (c) the Vietnamese model of assets/lib/linkage —
 pairwise precision, recall and F1 of the persons they form, and wall time; then the precision–recall table
 over match-weight thresholds that the thresholds were chosen from, how many true pairs blocking keeps and
 how many candidate pairs per record it makes, process peak memory, and (with a second, larger warehouse)
@@ -50,12 +50,12 @@ import splink.comparison_library as cl  # noqa: E402
 from splink import Linker, SettingsCreator, block_on  # noqa: E402
 from splink.blocking_analysis import count_comparisons_from_blocking_rules  # noqa: E402
 
-from assets.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, link_records  # noqa: E402
-from assets.linkage.backend import create_backend  # noqa: E402
-from assets.linkage.features import build_features  # noqa: E402
-from assets.linkage.model import EM_MAX_PAIRS, U_MAX_PAIRS, blocking_rules  # noqa: E402
-from assets.warehouse import warehouse_from_url  # noqa: E402
-from pipelines.evaluation import load_truth, pairwise  # noqa: E402
+from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, link_records  # noqa: E402
+from assets.lib.linkage.backend import create_backend  # noqa: E402
+from assets.lib.linkage.features import build_features  # noqa: E402
+from assets.lib.linkage.model import EM_MAX_PAIRS, U_MAX_PAIRS, blocking_rules  # noqa: E402
+from assets.lib.warehouse import warehouse_from_url  # noqa: E402
+from sample_data.evaluation import load_truth, pairwise  # noqa: E402
 from schemas import warehouse as w  # noqa: E402
 
 TRUTH_KEY = ["former_ward_code", "source_file", "source_row"]

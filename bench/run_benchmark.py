@@ -23,8 +23,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assets.warehouse import warehouse_from_url  # noqa: E402
-from pipelines.evaluation import evaluate_persons, evaluate_residents  # noqa: E402
+from assets.lib.warehouse import warehouse_from_url  # noqa: E402
+from sample_data.evaluation import evaluate_persons, evaluate_residents  # noqa: E402
 from schemas.manifest import load_manifests  # noqa: E402
 
 

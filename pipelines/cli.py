@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines import resources as r
+from assets import resources as r
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -292,7 +292,7 @@ def _summary(warehouse, codes: list[str]) -> dict[str, dict[str, int]]:
 
 
 def sample_data(args: argparse.Namespace) -> int:
-    from pipelines.sample_data import generate
+    from sample_data import generate
 
     out = Path(args.out).resolve()
     report = generate(

@@ -13,7 +13,7 @@ from dagster import Definitions, StaticPartitionsDefinition, define_asset_job, i
 from dagster._utils.warnings import BetaWarning, PreviewWarning
 
 from assets import extract, harmonise, link, load, reference, route, validate
-from pipelines.resources import DeploymentSettings, StagingIOManager, WarehouseResource, settings_from_env
+from assets.resources import DeploymentSettings, StagingIOManager, WarehouseResource, settings_from_env
 from schemas.admin_units import former_wards_of_many
 from schemas.names import (
     DIM_ADMIN_UNIT,

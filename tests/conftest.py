@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from assets.warehouse import Warehouse, warehouse_from_url
+from assets.lib.warehouse import Warehouse, warehouse_from_url
 
 PG_URL = os.environ.get("WARDMERGE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("WARDMERGE_REQUIRE_POSTGRES") == "1"

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from assets.addresses import Address, alley_key, house_number_key, normalise_group, parse_address, street_key
+from assets.lib.addresses import Address, alley_key, house_number_key, normalise_group, parse_address, street_key
 
 
 def nfd(text: str) -> str:

@@ -8,8 +8,8 @@ import unicodedata
 
 import pytest
 
-from assets.codecs import SUPPORTED_ENCODINGS, EncodingError, decode_bytes, encode_text, repair_text
-from assets.vietnamese import LOWER_LETTERS, UPPER_LETTERS, VIETNAMESE_LETTERS
+from assets.lib.codecs import SUPPORTED_ENCODINGS, EncodingError, decode_bytes, encode_text, repair_text
+from assets.lib.vietnamese import LOWER_LETTERS, UPPER_LETTERS, VIETNAMESE_LETTERS
 
 KNOWN_WORDS = (
     "Nguyễn Thị Thủy",

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assets.dates import (
+from assets.lib.dates import (
     DateArgumentError,
     DateFormatError,
     DateResult,

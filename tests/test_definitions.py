@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from assets.resources import settings_from_env
 from pipelines.definitions import build_definitions, former_ward_codes
-from pipelines.resources import settings_from_env
 from schemas import names
 
 TUONG_MAI_FORMER_WARDS = ["00280", "00295", "00298", "00304", "00310", "00313", "00319", "00322", "00325", "00358"]

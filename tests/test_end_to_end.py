@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from assets.warehouse import warehouse_from_url
+from assets.lib.warehouse import warehouse_from_url
+from assets.resources import ENV_DATA_DIR, ENV_LANDING, ENV_ROUTING, ENV_SOURCES, ENV_WARD, ENV_WAREHOUSE
 from pipelines import cli
-from pipelines.evaluation import evaluate_persons, evaluate_residents
-from pipelines.resources import ENV_DATA_DIR, ENV_LANDING, ENV_ROUTING, ENV_SOURCES, ENV_WARD, ENV_WAREHOUSE
-from pipelines.sample_data import generate
+from sample_data import generate
+from sample_data.evaluation import evaluate_persons, evaluate_residents
 from schemas import warehouse as w
 
 SCALE = 0.03

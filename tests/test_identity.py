@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assets.identity import (
+from assets.lib.identity import (
     IdentityArgumentError,
     IdentityConfigError,
     IdResult,

@@ -8,10 +8,10 @@ import random
 import pandas as pd
 import pytest
 
-from assets.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
-from assets.linkage.backend import BackendError, create_backend
-from assets.linkage.features import FEATURE_COLUMNS, FeatureError, build_features, split_name
-from assets.linkage.model import settings
+from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
+from assets.lib.linkage.backend import BackendError, create_backend
+from assets.lib.linkage.features import FEATURE_COLUMNS, FeatureError, build_features, split_name
+from assets.lib.linkage.model import settings
 
 
 def record(record_id: str, full_name: str, dob: str, sex: str, **extra: object) -> dict[str, object]:
@@ -227,7 +227,7 @@ TWINS = ("00295/TW1", "00295/TW2")  # twin brothers: same household, same birth 
 
 
 def unmarked_caps(name: str) -> str:
-    from assets.vietnamese import strip_marks
+    from assets.lib.vietnamese import strip_marks
 
     return strip_marks(name).upper()
 

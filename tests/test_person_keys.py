@@ -7,9 +7,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from assets.households import household_clusters, source_household_ids
-from assets.person_keys import assign_stable_keys, connected_components, resolve_retired
-from assets.survivorship import golden_records
+from assets.lib.households import household_clusters, source_household_ids
+from assets.lib.person_keys import assign_stable_keys, connected_components, resolve_retired
+from assets.lib.survivorship import golden_records
 
 
 def _edges(*pairs: tuple[str, str]) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assets.phones import MOBILE_PREFIXES, OLD_MOBILE_PREFIXES, PhoneResult, normalise_phone
+from assets.lib.phones import MOBILE_PREFIXES, OLD_MOBILE_PREFIXES, PhoneResult, normalise_phone
 
 DECISION_798 = [
     ("0120", "070"), ("0121", "079"), ("0122", "077"), ("0126", "076"), ("0128", "078"),

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
 
-from assets.warehouse import warehouse_from_url
+from assets.lib.warehouse import warehouse_from_url
 from pipelines.definitions import build_definitions
 from schemas import warehouse as w
 from schemas.names import PARTITION_STAGES, PERSONS

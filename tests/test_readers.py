@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.readers import SourceFileError, read_source_file
+from assets.lib.readers import SourceFileError, read_source_file
 from schemas.manifest import ManifestError, load_manifest, load_manifests
 
 FIXTURES = Path(__file__).parent / "fixtures"

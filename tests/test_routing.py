@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assets.addresses import alley_key, house_number_key, normalise_group, street_key
-from assets.routing import DEFAULT_ROUTING, Router, RoutingTableError, load_routing_table
+from assets.lib.addresses import alley_key, house_number_key, normalise_group, street_key
+from assets.lib.routing import Router, RoutingTableError, load_routing_table
+from schemas import SHIPPED_ROUTING
 
 TABLE = """former_ward_code,residential_group,street,new_ward_code,alley,house_from,house_to,parity
 00280,Tổ 5,,00322,,,,
@@ -91,7 +92,7 @@ def test_shipped_routing_table_is_valid_and_covers_every_former_ward():
     from schemas.admin_units import former_wards, load_admin_units
 
     new_codes = set(load_admin_units().query("era == 'new'")["code"])
-    rules = load_routing_table(DEFAULT_ROUTING, known_new_codes=new_codes)
+    rules = load_routing_table(SHIPPED_ROUTING, known_new_codes=new_codes)
     wards = {r.former_ward_code for r in rules}
     assert wards == {fw.code for fw in former_wards("00322")}
     # Every rule sends records to the target or to a ward that really received part of that former ward.

@@ -16,21 +16,21 @@ import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
-from assets.addresses import alley_key, normalise_group, parse_address, street_key
-from assets.codecs import decode_bytes
-from assets.identity import cccd_agrees, parse_national_id
-from assets.phones import normalise_phone
-from pipelines.sample_data import DefectRateError, DefectRates, SampleDataError, generate
-from pipelines.sample_data.defects import FLAG_RULES, QUARANTINE_RULES, REVIEW_REASONS, format_date_parts
-from pipelines.sample_data.identifiers import (
+from assets.lib.addresses import alley_key, normalise_group, parse_address, street_key
+from assets.lib.codecs import decode_bytes
+from assets.lib.identity import cccd_agrees, parse_national_id
+from assets.lib.phones import normalise_phone
+from sample_data import DefectRateError, DefectRates, SampleDataError, generate
+from sample_data.defects import FLAG_RULES, QUARANTINE_RULES, REVIEW_REASONS, format_date_parts
+from sample_data.identifiers import (
     UniqueNumbers,
     cccd_contradicting,
     id_bad_length,
     make_cccd,
     phone_written,
 )
-from pipelines.sample_data.names import restyle_tones
-from pipelines.sample_data.profiles import Profile, manifest_document, manifest_filename, profile_for
+from sample_data.names import restyle_tones
+from sample_data.profiles import Profile, manifest_document, manifest_filename, profile_for
 from schemas.admin_units import former_wards
 from schemas.manifest import SourceManifest, load_manifest
 

@@ -9,7 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
 
-from assets.warehouse import warehouse_from_url
+from assets.lib.warehouse import warehouse_from_url
 from pipelines.definitions import build_definitions
 from schemas import warehouse as w
 from schemas.names import DIM_ADMIN_UNIT, PARTITION_STAGES, PERSONS

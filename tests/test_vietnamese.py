@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from assets.codecs import EncodingError, decode_bytes, encode_text
-from assets.vietnamese import (
+from assets.lib.codecs import EncodingError, decode_bytes, encode_text
+from assets.lib.vietnamese import (
     fold_tone_placement,
     is_vietnamese_syllable,
     looks_vietnamese,

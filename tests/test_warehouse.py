@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from assets.warehouse import content_hashes
+from assets.lib.warehouse import content_hashes
 from schemas import warehouse as w
 
 

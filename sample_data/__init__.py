@@ -6,9 +6,8 @@ pipeline must conclude about every record). See README.md in this folder for pro
 
 from __future__ import annotations
 
-from pipelines.sample_data.defects import DefectRateError, DefectRates
-from pipelines.sample_data.generate import (
-    DEFAULT_ROUTING,
+from sample_data.defects import DefectRateError, DefectRates
+from sample_data.generate import (
     PERSONS_PER_GROUP,
     GenerationReport,
     SampleDataError,
@@ -16,7 +15,6 @@ from pipelines.sample_data.generate import (
 )
 
 __all__ = [
-    "DEFAULT_ROUTING",
     "PERSONS_PER_GROUP",
     "DefectRateError",
     "DefectRates",

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from assets.vietnamese import match_key
-from assets.warehouse import Warehouse
+from assets.lib.vietnamese import match_key
+from assets.lib.warehouse import Warehouse
 from schemas import warehouse as w
 
 TRUTH_FILE = "residents_truth.parquet"

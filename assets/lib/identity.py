@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
 
-from assets.vietnamese import nfc, strip_marks
+from assets.lib.vietnamese import nfc, strip_marks
 
 IdKind = Literal["cccd", "cmnd"]
 IdError = Literal["missing", "not_digits", "bad_length"]

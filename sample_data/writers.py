@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from assets.codecs import encode_text
-from pipelines.sample_data.profiles import AS_OF, Profile
+from assets.lib.codecs import encode_text
+from sample_data.profiles import AS_OF, Profile
 
 Cell = str | int | date | None
 _FIXED_TIME = datetime(2025, 6, 30, 17, 5, 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assets.person_keys import connected_components
+from assets.lib.person_keys import connected_components
 from schemas.canonical import ADDRESS_PARTS
 
 HEAD_RELATIONS = frozenset({"chủ hộ", "chu ho", "head"})

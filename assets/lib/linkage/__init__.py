@@ -3,6 +3,6 @@
 The ``persons`` asset calls :func:`link_records` and clusters the scored pairs it returns.
 """
 
-from assets.linkage.model import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageError, LinkageRun, link_records
+from assets.lib.linkage.model import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageError, LinkageRun, link_records
 
 __all__ = ["MATCH_THRESHOLD", "REVIEW_THRESHOLD", "LinkageError", "LinkageRun", "link_records"]

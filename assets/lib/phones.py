@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from assets.identity import numeric_cell_digits
+from assets.lib.identity import numeric_cell_digits
 
 PhoneKind = Literal["mobile", "landline"]
 PhoneError = Literal["missing", "unparseable"]

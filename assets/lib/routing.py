@@ -10,11 +10,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from assets.addresses import alley_key, normalise_group, street_key
+from assets.lib.addresses import alley_key, normalise_group, street_key
 
 ROUTING_COLUMNS = ("former_ward_code", "residential_group", "street", "new_ward_code")
 REFINEMENT_COLUMNS = ("alley", "house_from", "house_to", "parity")
-DEFAULT_ROUTING = Path(__file__).resolve().parent.parent / "schemas" / "reference" / "routing_00322.csv"
 
 
 class RoutingTableError(ValueError):

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from functools import lru_cache
 from itertools import accumulate
 
-from assets.vietnamese import strip_marks
+from assets.lib.vietnamese import strip_marks
 
 
 class WeightedPool:

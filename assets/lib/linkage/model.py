@@ -6,7 +6,7 @@ Splink scores pairs of records; clustering them into persons and keeping person 
 candidate pairs. ``docs/linkage.md`` explains the design and how the thresholds were chosen.
 
 Every SQL condition is written in DuckDB's dialect and handed to Splink with ``base_dialect_str``, so Splink
-(through sqlglot) renders it for whichever backend :mod:`assets.linkage.backend` created; only equality,
+(through sqlglot) renders it for whichever backend :mod:`assets.lib.linkage.backend` created; only equality,
 ``levenshtein`` on ASCII text and integer arithmetic are used.
 """
 
@@ -25,8 +25,8 @@ from splink import Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
 
-from assets.linkage.backend import LinkageBackend, create_backend
-from assets.linkage.features import build_features
+from assets.lib.linkage.backend import LinkageBackend, create_backend
+from assets.lib.linkage.features import build_features
 
 __all__ = [
     "MATCH_THRESHOLD",

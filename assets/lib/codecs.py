@@ -45,7 +45,7 @@ import re
 import unicodedata
 from typing import Literal
 
-from assets.vietnamese import LOWER_LETTERS, TONE_MARKS, VIETNAMESE_LETTERS, nfc
+from assets.lib.vietnamese import LOWER_LETTERS, TONE_MARKS, VIETNAMESE_LETTERS, nfc
 
 __all__ = [
     "SUPPORTED_ENCODINGS",

@@ -12,15 +12,15 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pipelines.sample_data.geography import Address, WardGeography
-from pipelines.sample_data.identifiers import (
+from sample_data.geography import Address, WardGeography
+from sample_data.identifiers import (
     BIRTH_PROVINCES,
     UniqueNumbers,
     make_cccd,
     make_cmnd,
     make_mobile,
 )
-from pipelines.sample_data.names import (
+from sample_data.names import (
     FAMILY_NAMES,
     given_name,
     has_movable_tone,

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import schemas
-from pipelines.sample_data.defects import DefectRates, Rendered, Renderer
-from pipelines.sample_data.geography import RoutingTableUnusable, WardGeography, build_geography
-from pipelines.sample_data.population import Household, Person, Population, build_population
-from pipelines.sample_data.profiles import (
+from sample_data.defects import DefectRates, Rendered, Renderer
+from sample_data.geography import RoutingTableUnusable, WardGeography, build_geography
+from sample_data.population import Household, Person, Population, build_population
+from sample_data.profiles import (
     AS_OF,
     ETHNICITY,
     NOTE,
@@ -31,13 +30,13 @@ from pipelines.sample_data.profiles import (
     file_name,
     profile_for,
 )
-from pipelines.sample_data.truth import TruthWriter, empty_persons
-from pipelines.sample_data.writers import Cell, as_of_text, office_name, write_csv, write_json, write_sqlite, write_xlsx
+from sample_data.truth import TruthWriter, empty_persons
+from sample_data.writers import Cell, as_of_text, office_name, write_csv, write_json, write_sqlite, write_xlsx
+from schemas import SHIPPED_ROUTING
 from schemas.admin_units import FormerWard, former_wards
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ROUTING = Path(schemas.__file__).resolve().parent / "reference" / "routing_00322.csv"
 # Residents per residential group at scale 1. With the shipped routing table this gives ≈ 135,000 people in
 # groups that went to the new Tương Mai (the real ward has about 136,000) and ≈ 234,000 in the ten former
 # wards together, since parts of each went to neighbours.
@@ -108,7 +107,7 @@ def generate(
     truth_dir = Path(truth) if truth is not None else out.parent / "truth"
     if _inside(truth_dir, out):
         raise SampleDataError(f"truth directory {truth_dir} is inside the landing zone {out}; put it beside it")
-    routing_path = Path(routing) if routing is not None else DEFAULT_ROUTING
+    routing_path = Path(routing) if routing is not None else SHIPPED_ROUTING
     if not routing_path.is_file():
         raise SampleDataError(f"routing table {routing_path} does not exist")
     formers = _former_wards(ward)

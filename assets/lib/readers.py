@@ -22,8 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from assets.codecs import EncodingError, decode_bytes
-from assets.vietnamese import vietnamese_share
+from assets.lib.codecs import EncodingError, decode_bytes
+from assets.lib.vietnamese import vietnamese_share
 from schemas.canonical import DATASET_FIELDS, NUMERIC_FIELDS, SOURCE_ROW
 from schemas.manifest import SourceManifest
 

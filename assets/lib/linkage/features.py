@@ -35,8 +35,8 @@ from typing import Any
 
 import pandas as pd
 
-from assets.addresses import alley_key, house_number_key, normalise_group, street_key
-from assets.vietnamese import match_key, strip_marks
+from assets.lib.addresses import alley_key, house_number_key, normalise_group, street_key
+from assets.lib.vietnamese import match_key, strip_marks
 
 __all__ = [
     "FAMILY_NAMES",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assets.vietnamese import strip_marks
+from assets.lib.vietnamese import strip_marks
 
 
 class RoutingTableUnusable(ValueError):

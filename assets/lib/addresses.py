@@ -44,7 +44,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assets.vietnamese import nfc, strip_marks
+from assets.lib.vietnamese import nfc, strip_marks
 
 # ------------------------------------------------------------------------------------------------ text
 

@@ -14,8 +14,8 @@ import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
-from pipelines.sample_data.geography import WardGeography
-from pipelines.sample_data.identifiers import (
+from sample_data.geography import WardGeography
+from sample_data.identifiers import (
     cccd_contradicting,
     cccd_with_typo,
     has_old_prefix,
@@ -24,9 +24,9 @@ from pipelines.sample_data.identifiers import (
     phone_unparseable,
     phone_written,
 )
-from pipelines.sample_data.names import caps_without_marks, has_movable_tone, restyle_tones
-from pipelines.sample_data.population import Household, Member, Person
-from pipelines.sample_data.profiles import Profile
+from sample_data.names import caps_without_marks, has_movable_tone, restyle_tones
+from sample_data.population import Household, Member, Person
+from sample_data.profiles import Profile
 
 # fmt: off
 QUARANTINE_RULES = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from pipelines.sample_data.names import WeightedPool
+from sample_data.names import WeightedPool
 
 # fmt: off
 # Province code of birth registration (0 + GSO code): Hà Nội dominates in a Hanoi ward; the rest are the

@@ -1,6 +1,6 @@
 """The one place where Splink's database API is created.
 
-Comparisons and blocking rules in :mod:`assets.linkage.model` are written once; Splink renders them for the
+Comparisons and blocking rules in :mod:`assets.lib.linkage.model` are written once; Splink renders them for the
 backend chosen here. The default is an in-process DuckDB, which links a whole city's wards on one machine.
 A national deployment switches to Splink's Spark backend by setting ``WARDMERGE_LINKAGE_BACKEND=spark``
 (with a SparkSession available to ``SparkSession.builder.getOrCreate()``); nothing else changes.

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
 
-from assets.routing import DEFAULT_ROUTING
-from assets.warehouse import Warehouse, warehouse_from_url
+from assets.lib.warehouse import Warehouse, warehouse_from_url
+from schemas import SHIPPED_ROUTING
 from schemas.canonical import text_as_object
 
 ENV_LANDING = "WARDMERGE_LANDING"
@@ -45,7 +45,7 @@ def settings_from_env() -> dict[str, str]:
     return {
         "landing_dir": _abs(env.get(ENV_LANDING, "data/landing")),
         "sources_dir": _abs(env.get(ENV_SOURCES, "schemas/sources")),
-        "routing_table": _abs(env.get(ENV_ROUTING, str(DEFAULT_ROUTING))),
+        "routing_table": _abs(env.get(ENV_ROUTING, str(SHIPPED_ROUTING))),
         "warehouse_url": url,
         "ward": env.get(ENV_WARD, DEFAULT_WARD),
         "data_dir": _abs(env.get(ENV_DATA_DIR, "data")),
