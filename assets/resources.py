@@ -1,6 +1,7 @@
 """Resources: the deployment's settings, the warehouse, and Parquet staging between assets.
 
-Settings come from the environment in this one place (the CLI sets the same variables from its options), so
+They sit below the stages (assets/*.py use them; they use only assets/lib and schemas). Their values come from
+one settings object built in pipelines/settings.py, from the CLI's options or the environment, so
 `wardmerge run` and `dagster dev` serve the same definitions with the same settings.
 """
 
@@ -17,49 +18,25 @@ import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
 
 from assets.lib.warehouse import Warehouse, warehouse_from_url
-from schemas import SHIPPED_ROUTING
 from schemas.canonical import text_as_object
+from schemas.manifest import ManifestScan, scan_manifests
 
-ENV_LANDING = "WARDMERGE_LANDING"
-ENV_SOURCES = "WARDMERGE_SOURCES"
-ENV_ROUTING = "WARDMERGE_ROUTING"
-ENV_WAREHOUSE = "WARDMERGE_WAREHOUSE_URL"
-ENV_WARD = "WARDMERGE_WARD"
-ENV_DATA_DIR = "WARDMERGE_DATA_DIR"
-
-DEFAULT_WARD = "00322"
-DEFAULT_WAREHOUSE = "duckdb:///data/warehouse.duckdb"
-
-
-def _abs(path: str) -> str:
-    return str(Path(path).expanduser().resolve())
-
-
-def settings_from_env() -> dict[str, str]:
-    """Deployment settings from the environment, relative paths resolved against the current directory."""
-    env = os.environ
-    url = env.get(ENV_WAREHOUSE, DEFAULT_WAREHOUSE)
-    prefix = "duckdb:///"
-    if url.startswith(prefix) and not url[len(prefix) :].startswith((":memory:", "/")) and url != prefix:
-        url = prefix + _abs(url[len(prefix) :])
-    return {
-        "landing_dir": _abs(env.get(ENV_LANDING, "data/landing")),
-        "sources_dir": _abs(env.get(ENV_SOURCES, "schemas/sources")),
-        "routing_table": _abs(env.get(ENV_ROUTING, str(SHIPPED_ROUTING))),
-        "warehouse_url": url,
-        "ward": env.get(ENV_WARD, DEFAULT_WARD),
-        "data_dir": _abs(env.get(ENV_DATA_DIR, "data")),
-    }
+# Owner-only: staging, artefacts and warehouse files hold personal data at rest.
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = stat.S_IRUSR | stat.S_IWUSR
 
 
 class DeploymentSettings(ConfigurableResource):
-    """Where a deployment's inputs are and which new ward it serves."""
+    """Where a deployment's inputs are, which new ward(s) it serves, and how linkage runs."""
 
     landing_dir: str
     sources_dir: str
     routing_table: str
     ward: str
     data_dir: str
+    warehouse_url: str
+    linkage_backend: str = "duckdb"
+    linkage_memory: str = "2GB"
 
     @property
     def landing(self) -> Path:
@@ -72,6 +49,22 @@ class DeploymentSettings(ConfigurableResource):
     @property
     def routing(self) -> Path:
         return Path(self.routing_table)
+
+    @property
+    def staging(self) -> Path:
+        return Path(self.data_dir) / "staging"
+
+    @property
+    def artefacts(self) -> Path:
+        return Path(self.data_dir) / "artefacts"
+
+    @property
+    def target_wards(self) -> list[str]:
+        return [code.strip() for code in self.ward.split(",") if code.strip()]
+
+    def manifests(self) -> ManifestScan:
+        """Every manifest of the sources directory, read now (an extract reads them once per partition)."""
+        return scan_manifests(self.sources)
 
 
 class WarehouseResource(ConfigurableResource):
@@ -89,7 +82,8 @@ class WarehouseResource(ConfigurableResource):
 class StagingIOManager(ConfigurableIOManager):
     """Parquet files between assets, one per asset and partition; personal data at rest, so owner-only.
 
-    The load stage removes a partition's staging files once the warehouse has committed them.
+    A frame's ``attrs`` (the manifests it was read with) travel in the file's metadata. The load stage removes
+    a partition's staging files once the warehouse has committed them.
     """
 
     base_dir: str
@@ -102,10 +96,10 @@ class StagingIOManager(ConfigurableIOManager):
         if obj is None:
             return
         path = self._path(context, context.partition_key if context.has_partition_key else None)
-        Path(self.base_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.parent.mkdir(exist_ok=True, mode=0o700)
+        Path(self.base_dir).mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+        path.parent.mkdir(exist_ok=True, mode=PRIVATE_DIR)
         tmp = path.with_suffix(".parquet.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         with os.fdopen(fd, "wb") as fh:
             pq.write_table(pa.Table.from_pandas(obj, preserve_index=False), fh)
         os.replace(tmp, path)

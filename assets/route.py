@@ -1,20 +1,32 @@
-"""Route: place every accepted record of a split former ward in its new ward, by the routing table.
+"""Route stage: each accepted record of a split former ward placed in its new ward by the routing table.
 
 Residential group first, then street (with alley / house-range / parity refinements), else the record goes to
-the review queue with the reason. Records placed in a neighbouring new ward keep that ward's code.
+the review queue with the reason (assets/lib/routing.py). Only datasets whose records carry an address are
+routed; records placed in a neighbouring new ward keep that ward's code.
 """
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, StaticPartitionsDefinition, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetIn,
+    AssetsDefinition,
+    Failure,
+    MetadataValue,
+    Output,
+    PartitionsDefinition,
+    asset,
+)
 
-from assets.lib.addresses import alley_key, house_number_key, street_key
-from assets.lib.routing import Router, load_routing_table
+from assets.lib.routing import Router, RoutingTableError, load_routing_table, route_frame
 from assets.resources import DeploymentSettings
-from assets.validate import ACCEPTED, DISPOSITION, REVIEW, RULES
-from schemas.names import GROUP_ROUTE, HARMONISED_RESIDENTS, ROUTED_RESIDENTS
+from data_quality.masking import preview_markdown
+from schemas import canonical as c
+from schemas.datasets import Dataset, Kind
+from schemas.names import GROUP_ROUTE, harmonised_asset, routed_asset
 
 
 @lru_cache(maxsize=4)
@@ -23,65 +35,42 @@ def router_for(path: str, mtime: float) -> Router:
     return Router(load_routing_table(Path(path)))
 
 
-def route_frame(harmonised: pd.DataFrame, former_ward: str, router: Router) -> pd.DataFrame:
-    out = harmonised.copy()
-    ok = out[DISPOSITION] == ACCEPTED
-    streets = {s: street_key(s) for s in out.loc[ok, "street"].dropna().unique()}
-    new_codes, methods, reasons = [], [], []
-    for group, street, alley, house in zip(
-        out.loc[ok, "residential_group"],
-        out.loc[ok, "street"],
-        out.loc[ok, "alley"],
-        out.loc[ok, "house_number"],
-        strict=True,
-    ):
-        placement = router.place(
-            former_ward,
-            group,
-            streets.get(street) if street else None,
-            alley_key(alley) if alley else None,
-            house_number_key(house) if house else None,
-        )
-        new_codes.append(placement.new_ward_code)
-        methods.append(placement.method)
-        reasons.append(placement.reason)
-    out["new_ward_code"] = pd.Series([None] * len(out), index=out.index, dtype="object")
-    out["route_method"] = pd.Series([None] * len(out), index=out.index, dtype="object")
-    out.loc[ok, "new_ward_code"] = pd.Series(new_codes, index=out.index[ok], dtype="object")
-    out.loc[ok, "route_method"] = pd.Series(methods, index=out.index[ok], dtype="object")
-    review = pd.Series(reasons, index=out.index[ok], dtype="object")
-    review = review[review.notna()]
-    out.loc[review.index, DISPOSITION] = REVIEW
-    out.loc[review.index, RULES] = review
-    return out
-
-
-def build(partitions_def: StaticPartitionsDefinition):
+def _routed_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinition:
     @asset(
-        name=ROUTED_RESIDENTS,
+        name=routed_asset(ds.name),
         group_name=GROUP_ROUTE,
-        partitions_def=partitions_def,
-        ins={"harmonised": AssetIn(HARMONISED_RESIDENTS)},
-        description="Accepted records with their new ward (by residential group, then street); unplaceable ones "
-        "marked for the review queue with the reason.",
+        partitions_def=partitions,
+        ins={"harmonised": AssetIn(harmonised_asset(ds.name))},
+        description=f"Accepted {ds.name} records with their new ward (by residential group, then street); "
+        "unplaceable ones marked for the review queue with the reason.",
     )
-    def routed_residents(
+    def routed(
         context: AssetExecutionContext, settings: DeploymentSettings, harmonised: pd.DataFrame
     ) -> Output[pd.DataFrame]:
-        router = router_for(settings.routing_table, settings.routing.stat().st_mtime)
-        out = route_frame(harmonised, context.partition_key, router)
+        try:
+            router = router_for(settings.routing_table, settings.routing.stat().st_mtime)
+        except (RoutingTableError, OSError) as exc:
+            raise Failure(description=f"routing table: {exc}") from None
+        out = route_frame(harmonised, ds, context.partition_key, router)
+        where = [f.name for f in ds.of_kind(Kind.RESIDENTIAL_GROUP, Kind.STREET)]
         placed = out[out["new_ward_code"].notna()]
-        review = out[out[DISPOSITION] == REVIEW]
+        review = out[out[c.DISPOSITION] == c.REVIEW]
         return Output(
             out,
             metadata={
-                "rows": len(out),
+                "dagster/row_count": len(out),
                 "placed": len(placed),
                 "review": len(review),
                 "new_wards": MetadataValue.json(placed["new_ward_code"].value_counts().to_dict()),
                 "by_method": MetadataValue.json(placed["route_method"].value_counts().to_dict()),
-                "review_reasons": MetadataValue.json(review[RULES].value_counts().to_dict()),
+                "review_reasons": MetadataValue.json(review[c.RULES].value_counts().to_dict()),
+                "preview": MetadataValue.md(preview_markdown(review[[c.SOURCE_FILE, c.SOURCE_ROW, c.RULES, *where]])),
             },
         )
 
-    return routed_residents
+    return routed
+
+
+def build_route_assets(datasets: Sequence[Dataset], partitions: PartitionsDefinition) -> list[AssetsDefinition]:
+    """One `routed_<dataset>` asset per dataset whose records carry an address."""
+    return [_routed_asset(ds, partitions) for ds in datasets if ds.routed]

@@ -1,7 +1,8 @@
-"""`wardmerge` command line: consolidate the configured former wards, or generate sample data.
+"""`wardmerge`: consolidate the configured former wards into the warehouse, inspect a source, or make sample data.
 
-`wardmerge run` executes the same Definitions as the UI, in-process (one run per former ward, then the link),
-with a progress bar per partition that advances stage by stage, and ends with a summary per former ward.
+`wardmerge run` checks every setting first (one line and exit code 2 for a bad one), then executes the same
+Definitions as the UI, in-process: the admin-unit registry, one run per former ward (every dataset, stage by
+stage, with a progress bar), then the link across former wards; it ends with a summary per former ward.
 """
 
 from __future__ import annotations
@@ -13,11 +14,33 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
-from assets import resources as r
+from pipelines import settings as s
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """\
+examples:
+  wardmerge run                                  # the shipped manifests, data/landing, data/warehouse.duckdb
+  wardmerge run --landing /srv/exports --warehouse postgresql://wardmerge@db/warehouse
+  wardmerge inspect schemas/sources/00304_residents.yaml      # what a manifest reads, before a run
+  wardmerge sample-data --out data/landing --scale 0.1
+
+exit codes:
+  0  every former ward that had a delivery succeeded (those without one are listed as skipped)
+  1  a former ward or the link failed (each failure is one line in the summary)
+  2  a setting is wrong (one line naming it); nothing was run
+"""
+
+
+def _version() -> str:
+    try:
+        return version("wardmerge")
+    except PackageNotFoundError:  # running from a checkout that was not installed
+        return "unknown"
 
 
 @dataclass
@@ -53,91 +76,96 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _apply_options(args: argparse.Namespace) -> None:
-    """Options become the environment variables the Definitions read, so the UI sees the same settings."""
-    for option, env in (
-        ("landing", r.ENV_LANDING),
-        ("sources", r.ENV_SOURCES),
-        ("routing", r.ENV_ROUTING),
-        ("warehouse", r.ENV_WAREHOUSE),
-        ("ward", r.ENV_WARD),
-        ("data_dir", r.ENV_DATA_DIR),
-    ):
-        value = getattr(args, option, None)
-        if value:
-            os.environ[env] = value
-
-
-def _error_text(event) -> str:
-    from data_quality.masking import scrub_text
-
+def failure_text(event: Any) -> str:
+    """One line for a failed step: the project's own message (built from masked values where it was raised:
+    ward, file, row, column), or only the error's type for anything else, whose text may echo a value."""
     data = event.dagster_event.event_specific_data if event.dagster_event else None
+    user = getattr(data, "user_failure_data", None)
+    if user is not None and user.description:
+        return " ".join(user.description.split())
     error = getattr(data, "error", None)
     if error is None:
         return "failed"
-    # The innermost cause is the project's own message (file, row, column); scrub any value a library echoed.
     while error.cause is not None:
         error = error.cause
-    return scrub_text(error.message.strip().splitlines()[-1] if error.message else "failed")
+    return f"unexpected {error.cls_name or 'error'} (the Dagster run's log has the details)"
+
+
+def _settings_from(args: argparse.Namespace) -> Any:
+    return s.build_settings(
+        {
+            "landing_dir": args.landing,
+            "sources_dir": args.sources,
+            "routing_table": args.routing,
+            "warehouse_url": args.warehouse,
+            "ward": args.ward,
+            "data_dir": args.data_dir,
+        }
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    _apply_options(args)
-    from dagster import DagsterInstance
-    from dagster._core.utils import make_new_run_id
+    import sqlalchemy as sa
     from rich.console import Console
     from rich.markup import escape
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
 
-    from assets.extract import deliveries
-    from pipelines.definitions import build_definitions, former_ward_codes
-    from schemas.admin_units import UnknownAdminUnit, old_unit
-    from schemas.manifest import ManifestError
-    from schemas.names import (
-        DATASET_RESIDENTS,
-        JOB_LINK,
-        JOB_REFERENCE,
-        JOB_RESIDENTS_BY_WARD,
-        PARTITION_STAGES,
-    )
+    from pipelines.preflight import ConfigError, check_settings
 
     console = Console(width=max(shutil.get_terminal_size().columns, 110))
+    try:
+        try:
+            settings = _settings_from(args)
+        except (ValueError, sa.exc.ArgumentError) as exc:  # the warehouse URL does not parse
+            given = args.warehouse or os.environ.get(s.ENV_WAREHOUSE)
+            raise ConfigError("--warehouse", s.ENV_WAREHOUSE, given, f"not a database URL ({exc})") from None
+        scan = check_settings(settings)
+        from pipelines.definitions import build_definitions, former_ward_codes
+
+        codes = former_ward_codes(settings.target_wards)
+        defs = build_definitions(settings)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - a setting the checks above did not foresee: still one line
+        console.print(f"[red]error:[/red] cannot start: {type(exc).__name__}: {escape(str(exc))}", soft_wrap=True)
+        return EXIT_USAGE
+    return _execute(args, settings, scan, codes, defs, console)
+
+
+def _execute(args: argparse.Namespace, settings: Any, scan: Any, codes: list[str], defs: Any, console: Any) -> int:
+    from dagster import DagsterInstance
+    from dagster._core.utils import make_new_run_id
+    from rich.markup import escape
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pipelines.preflight import plan_partitions
+    from schemas.admin_units import old_unit
+    from schemas.datasets import registry
+    from schemas.names import JOB_FORMER_WARD, JOB_LINK, JOB_REFERENCE, partition_stages
+
     # The progress bars and the summary are the CLI's report; Dagster's own log lines go to the run log only.
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    settings = r.settings_from_env()
-    try:
-        codes = former_ward_codes(settings["ward"])
-        defs = build_definitions(settings)
-    except UnknownAdminUnit as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc.args[0] if exc.args else exc))}", soft_wrap=True)
-        return EXIT_USAGE
-    resources = defs.resources or {}
-    settings_res = resources["settings"]
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    home = os.environ.get("DAGSTER_HOME")
+    instance = DagsterInstance.get() if home else DagsterInstance.ephemeral()
 
     outcomes = {code: PartitionOutcome(code, old_unit(code).short_name) for code in codes}
-    to_run = []
-    for code in codes:
-        try:
-            found = deliveries(settings_res, code, DATASET_RESIDENTS)
-        except ManifestError as exc:
-            outcomes[code].status, outcomes[code].detail = "failed", str(exc)
-            continue
-        if not found:
-            outcomes[code].status, outcomes[code].detail = "skipped", "no manifest"
-        elif not any(d.files for d in found):
-            outcomes[code].status, outcomes[code].detail = "skipped", "no delivered file"
-        else:
-            to_run.append(code)
+    plans = plan_partitions(settings, scan, codes)
+    for code, plan in plans.items():
+        if plan.status != "run":
+            outcomes[code].status, outcomes[code].detail = plan.status, plan.detail
+    to_run = [code for code in codes if plans[code].status == "run"]
+    for problem in scan.unattributed():
+        console.print(
+            f"[yellow]warning:[/] {escape(str(problem))} (no former ward named; it fails none)", soft_wrap=True
+        )
 
-    stages = list(PARTITION_STAGES)
     started = time.perf_counter()
+    link_ok, link_stats = True, dict[str, Any]()
     with Progress(
         TextColumn("{task.description:<34}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} stages"),
-        TextColumn("{task.fields[stage]:<22}"),
+        TextColumn("{task.fields[stage]:<26}"),
         TimeElapsedColumn(),
         console=console,
         transient=False,
@@ -148,11 +176,14 @@ def run(args: argparse.Namespace) -> int:
         )
         progress.update(ref_task, completed=1, stage="done" if ref.success else "FAILED")
         if not ref.success:
-            console.print("[red]loading the admin-unit registry failed[/red]")
+            failure = next((e for e in ref.all_events if e.is_step_failure), None)
+            console.print(f"[red]loading the admin-unit registry failed:[/] {failure_text(failure) if failure else ''}")
             return EXIT_FAILED
-        job = defs.resolve_job_def(JOB_RESIDENTS_BY_WARD)
+        job = defs.resolve_job_def(JOB_FORMER_WARD)
         for code in to_run:
             outcome = outcomes[code]
+            stages = [name for ds in registry().values() if ds.name in plans[code].datasets
+                      for name in partition_stages(ds)]  # fmt: skip
             task = progress.add_task(f"{code} {outcome.name}", total=len(stages), stage="waiting")
             run_id = make_new_run_id()
             step_started: dict[str, float] = {}
@@ -171,8 +202,8 @@ def run(args: argparse.Namespace) -> int:
                     outcome.stage_seconds[step] = time.perf_counter() - step_started.get(step, time.perf_counter())
                     outcome.stage_peak_mb[step] = _peak_rss_mb()
                     progress.advance(task)
-                    if kind == "STEP_FAILURE":
-                        outcome.detail = f"{step}: {_error_text(event)}"
+                    if kind == "STEP_FAILURE" and not outcome.detail:
+                        outcome.detail = f"{step}: {failure_text(event)}"
 
             instance.add_event_listener(run_id, listen)
             t0 = time.perf_counter()
@@ -181,9 +212,7 @@ def run(args: argparse.Namespace) -> int:
             )
             outcome.seconds = time.perf_counter() - t0
             outcome.status = "ok" if result.success else "failed"
-            progress.update(task, stage="done" if result.success else "FAILED")
-        link_ok = True
-        link_stats: dict[str, float] = {}
+            progress.update(task, completed=len(stages), stage="done" if result.success else "FAILED")
         if any(o.status == "ok" for o in outcomes.values()):
             link_task = progress.add_task("link persons (all former wards)", total=1, stage="linking")
             t0 = time.perf_counter()
@@ -193,56 +222,18 @@ def run(args: argparse.Namespace) -> int:
             )
             link_ok = linked.success
             link_stats = {"seconds": time.perf_counter() - t0, "peak_mb": _peak_rss_mb()}
+            if not link_ok:
+                failure = next((e for e in linked.all_events if e.is_step_failure), None)
+                link_stats["detail"] = failure_text(failure) if failure else "failed"
             progress.update(
-                link_task,
-                completed=1,
-                stage=f"done in {time.perf_counter() - t0:.1f}s" if link_ok else "FAILED",
+                link_task, completed=1, stage=f"done in {link_stats['seconds']:.1f}s" if link_ok else "FAILED"
             )
 
-    summary = _summary(resources["warehouse"].warehouse, codes)
-    table = Table(title=f"wardmerge run: new ward(s) {settings['ward']} — {time.perf_counter() - started:.1f} s")
-    for col in (
-        "former ward",
-        "status",
-        "rows read",
-        "loaded",
-        "quarantined",
-        "review",
-        "persons",
-        "seconds",
-    ):
-        table.add_column(col, justify="right" if col not in ("former ward", "status") else "left")
-    for code in codes:
-        o, s = outcomes[code], summary.get(code, {})
-        table.add_row(
-            f"{code} {o.name}",
-            o.status,
-            *(
-                f"{s.get(k, 0):,}" if o.status == "ok" else ""
-                for k in ("read", "loaded", "quarantined", "review", "persons")
-            ),
-            f"{o.seconds:.1f}" if o.status == "ok" else "",
-        )
-    console.print(table)
-    for o in outcomes.values():
-        if o.status in ("failed", "skipped") and o.detail:
-            # One line per problem, never wrapped: it names file, row and column, and people grep logs for it.
-            console.print(
-                f"[{'red' if o.status == 'failed' else 'yellow'}]{o.code} {o.status}:[/] {escape(o.detail)}",
-                soft_wrap=True,
-                markup=True,
-            )
+    summary = _summary(defs.resources["warehouse"].warehouse, codes)
+    _print_summary(console, settings, codes, outcomes, summary, time.perf_counter() - started)
     if not link_ok:
-        console.print("[red]linking persons failed: see the Dagster run log[/red]")
-    console.print(
-        f"Warehouse: {settings['warehouse_url']}\n"
-        "Open the UI: DAGSTER_HOME=$PWD .venv/bin/dagster dev   (same WARDMERGE_* settings)\n"
-        "Query (README 'For analysts'): .venv/bin/python -c \"import duckdb; print(duckdb.connect("
-        "'data/warehouse.duckdb', read_only=True).sql('select new_ward_code, count(*) from dim_person "
-        "where is_current group by 1'))\"",
-        soft_wrap=True,
-        markup=False,
-    )
+        console.print(f"[red]linking persons failed:[/] {escape(str(link_stats.get('detail', '')))}", soft_wrap=True)
+    _print_hints(console, settings, home)
     if args.stats:
         stats = {
             "total_seconds": time.perf_counter() - started,
@@ -263,23 +254,72 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed or not link_ok else EXIT_OK
 
 
-def _summary(warehouse, codes: list[str]) -> dict[str, dict[str, int]]:
+def _print_summary(
+    console: Any, settings: Any, codes: list[str], outcomes: dict, summary: dict, seconds: float
+) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"wardmerge run: new ward(s) {settings.ward} — {seconds:.1f} s")
+    columns = ("former ward", "status", "rows read", "loaded", "quarantined", "review", "persons", "seconds")
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("former ward", "status") else "right")
+    for code in codes:
+        o, counts = outcomes[code], summary.get(code, {})
+        shown = o.status == "ok"
+        table.add_row(
+            f"{code} {o.name}",
+            o.status,
+            *(f"{counts.get(k, 0):,}" if shown else "" for k in ("read", "loaded", "quarantined", "review", "persons")),
+            f"{o.seconds:.1f}" if shown else "",
+        )
+    console.print(table)
+    for o in outcomes.values():
+        if o.status in ("failed", "skipped") and o.detail:
+            # One line per problem, never wrapped: it names ward, file, row and column; people grep for it.
+            colour = "red" if o.status == "failed" else "yellow"
+            console.print(f"[{colour}]{o.code} {o.status}:[/] {escape(o.detail)}", soft_wrap=True)
+
+
+def _print_hints(console: Any, settings: Any, home: str | None) -> None:
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(settings.warehouse_url)
+    query = "select new_ward_code, count(*) from dim_person where is_current group by 1 order by 1"
+    if url.get_backend_name() == "duckdb":
+        ask = (
+            f".venv/bin/python -c \"import duckdb; print(duckdb.connect('{url.database}', read_only=True)"
+            f".sql('{query}'))\""
+        )
+    else:
+        plain = url.set(drivername="postgresql").render_as_string(hide_password=True)
+        ask = f'psql "{plain}" -c "{query}"'
+    if home:
+        ui = f"Open the UI (this run is recorded there): DAGSTER_HOME={home} .venv/bin/dagster dev"
+    else:
+        ui = (
+            "This run was not recorded for the UI (DAGSTER_HOME is not set; `make run` sets it to the checkout). "
+            "Open the UI: DAGSTER_HOME=$PWD .venv/bin/dagster dev"
+        )
+    shown = url.render_as_string(hide_password=True)
+    console.print(f"Warehouse: {shown}\n{ui}\nQuery: {ask}", soft_wrap=True, markup=False)
+
+
+def _summary(warehouse: Any, codes: list[str]) -> dict[str, dict[str, int]]:
     import sqlalchemy as sa
 
     from schemas import warehouse as w
 
     out: dict[str, dict[str, int]] = {code: {} for code in codes}
     with warehouse.engine.connect() as conn:
-        for name, table in (
-            ("loaded", w.resident_record),
-            ("quarantined", w.quarantine),
-            ("review", w.review_queue),
-        ):
+        tables = [("loaded", t) for t in w.RECORD_TABLES.values()]
+        tables += [("quarantined", w.quarantine), ("review", w.review_queue)]
+        for name, table in tables:
             for code, n in conn.execute(
                 sa.select(table.c.former_ward_code, sa.func.count()).group_by(table.c.former_ward_code)
             ):
                 if code in out:
-                    out[code][name] = n
+                    out[code][name] = out[code].get(name, 0) + n
         x = w.person_source_xref
         for code, n in conn.execute(
             sa.select(x.c.former_ward_code, sa.func.count(sa.distinct(x.c.person_key))).group_by(x.c.former_ward_code)
@@ -292,52 +332,89 @@ def _summary(warehouse, codes: list[str]) -> dict[str, dict[str, int]]:
 
 
 def sample_data(args: argparse.Namespace) -> int:
-    from sample_data import generate
+    from sample_data import SampleDataError, generate
 
-    out = Path(args.out).resolve()
-    report = generate(
-        out,
-        scale=args.scale,
-        seed=args.seed,
-        ward=args.ward or r.DEFAULT_WARD,
-        routing=Path(args.routing).resolve() if args.routing else None,
-        truth=Path(args.truth).resolve() if args.truth else None,
-    )
-    print(report.describe() if hasattr(report, "describe") else report)
+    try:
+        report = generate(
+            Path(args.out).resolve(),
+            scale=args.scale,
+            seed=args.seed,
+            ward=args.ward or s.DEFAULT_WARD,
+            routing=Path(args.routing).resolve() if args.routing else None,
+            truth=Path(args.truth).resolve() if args.truth else None,
+        )
+    except SampleDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(report.describe())
+    return EXIT_OK
+
+
+def inspect(args: argparse.Namespace) -> int:
+    from pipelines.inspect_source import InspectError, inspect_manifest
+
+    try:
+        landing = Path(args.landing or os.environ.get(s.ENV_LANDING) or s.DEFAULT_LANDING).resolve()
+        print(inspect_manifest(Path(args.manifest), landing, rows=args.rows, unmasked=args.unmasked))
+    except InspectError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wardmerge", description=__doc__.splitlines()[0])
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="wardmerge", description=__doc__, epilog=EPILOG, formatter_class=fmt)
+    parser.add_argument("--version", action="version", version=f"wardmerge {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    run_p = sub.add_parser("run", help="consolidate every configured former ward into the warehouse")
-    run_p.add_argument("--landing", metavar="DIR", help=f"landing zone (env {r.ENV_LANDING}; default data/landing)")
-    run_p.add_argument(
-        "--sources", metavar="DIR", help=f"source manifests (env {r.ENV_SOURCES}; default schemas/sources)"
+    run_p = sub.add_parser(
+        "run",
+        help="consolidate every configured former ward into the warehouse",
+        description="Consolidate every former ward of the new ward(s) into the warehouse.",
+        epilog=EPILOG,
+        formatter_class=fmt,
     )
     run_p.add_argument(
-        "--routing",
-        metavar="FILE",
-        help=f"routing table CSV (env {r.ENV_ROUTING}; default the shipped table)",
+        "--landing", metavar="DIR", help=f"landing zone (env {s.ENV_LANDING}; default {s.DEFAULT_LANDING})"
     )
     run_p.add_argument(
-        "--warehouse",
-        metavar="URL",
-        help=f"SQLAlchemy URL (env {r.ENV_WAREHOUSE}; default {r.DEFAULT_WAREHOUSE})",
+        "--sources", metavar="DIR", help=f"source manifests (env {s.ENV_SOURCES}; default the shipped schemas/sources)"
     )
     run_p.add_argument(
-        "--ward",
-        metavar="CODE",
-        help=f"new ward code(s), comma-separated (env {r.ENV_WARD}; default {r.DEFAULT_WARD})",
+        "--routing", metavar="FILE", help=f"routing table CSV (env {s.ENV_ROUTING}; default the shipped table)"
     )
-    run_p.add_argument("--data-dir", metavar="DIR", help=f"staging and artefacts (env {r.ENV_DATA_DIR}; default data)")
+    run_p.add_argument(
+        "--warehouse", metavar="URL", help=f"SQLAlchemy URL (env {s.ENV_WAREHOUSE}; default {s.DEFAULT_WAREHOUSE})"
+    )
+    run_p.add_argument(
+        "--ward", metavar="CODE", help=f"new ward code(s), comma-separated (env {s.ENV_WARD}; default {s.DEFAULT_WARD})"
+    )
+    run_p.add_argument(
+        "--data-dir", metavar="DIR", help=f"staging and artefacts (env {s.ENV_DATA_DIR}; default {s.DEFAULT_DATA_DIR})"
+    )
     run_p.add_argument("--stats", metavar="FILE", help="write per-stage seconds and peak memory as JSON (benchmarks)")
     run_p.set_defaults(func=run)
+    ins = sub.add_parser(
+        "inspect",
+        help="show what a manifest reads (decoded rows, column mapping, validation), without a run",
+        description="Show what a manifest reads from the landing zone: decoded first rows (masked unless "
+        "--unmasked), which canonical field each column feeds, unmapped columns, the share of Vietnamese "
+        "syllables per text column, and what validation does to those rows.",
+    )
+    ins.add_argument("manifest", metavar="MANIFEST", help="a manifest YAML file")
+    ins.add_argument(
+        "--landing", metavar="DIR", help=f"landing zone (env {s.ENV_LANDING}; default {s.DEFAULT_LANDING})"
+    )
+    ins.add_argument("--rows", type=int, default=10, help="how many first rows to show (default 10)")
+    ins.add_argument("--unmasked", action="store_true", help="show personal values in clear (your terminal only)")
+    ins.set_defaults(func=inspect)
     gen = sub.add_parser("sample-data", help="write realistic sample rosters (and their truth, separately)")
     gen.add_argument("--out", required=True, metavar="DIR", help="landing zone to write into")
     gen.add_argument("--scale", type=float, default=1.0, help="1 ≈ the real ward (default 1)")
     gen.add_argument("--seed", type=int, default=42)
-    gen.add_argument("--ward", metavar="CODE", help="new ward whose former wards to generate (default 00322)")
+    gen.add_argument(
+        "--ward", metavar="CODE", help=f"new ward whose former wards to generate (default {s.DEFAULT_WARD})"
+    )
     gen.add_argument("--routing", metavar="FILE", help="routing table the geography follows (default the shipped one)")
     gen.add_argument("--truth", metavar="DIR", help="where the ground truth goes (default OUT/../truth)")
     gen.set_defaults(func=sample_data)

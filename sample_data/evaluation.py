@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from assets.lib.vietnamese import match_key
 from assets.lib.warehouse import Warehouse
 from schemas import warehouse as w
+from schemas.canonical import split_names
 
 TRUTH_FILE = "residents_truth.parquet"
 _KEY = ["former_ward_code", "source_file", "source_row"]
@@ -32,6 +33,10 @@ class ResidentMetrics:
     review_recall: float
     routing_accuracy: float  # among truly routable records: placed in the right new ward
     routable: int
+    # Among rows whose disposition is right: the verdict's reasons differ from the truth's.
+    rule_mismatches: int  # quarantine: the set of broken rules
+    flag_mismatches: int  # loaded: the set of data-quality flags
+    reason_mismatches: int  # review: the reason
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -48,7 +53,8 @@ def load_truth(truth_dir: Path) -> pd.DataFrame:
 
 
 def warehouse_dispositions(warehouse: Warehouse) -> pd.DataFrame:
-    """One row per warehouse placement of a source row: where it went and (if loaded) its new ward."""
+    """One row per warehouse placement of a source row: where it went, its new ward (if loaded), and why
+    (``reasons``: the quarantine rules, the data-quality flags of a loaded record, or the review reason)."""
     parts = []
     with warehouse.engine.connect() as conn:
         for disposition, table in (
@@ -58,12 +64,24 @@ def warehouse_dispositions(warehouse: Warehouse) -> pd.DataFrame:
         ):
             cols = [table.c.former_ward_code, table.c.source_file, table.c.source_row]
             if table is w.resident_record:
-                cols.append(table.c.new_ward_code)
+                cols += [table.c.new_ward_code, table.c.dq_flags.label("reasons")]
+            if table is w.review_queue:
+                cols.append(table.c.reason.label("reasons"))
             frame = warehouse.read_frame(conn, sa.select(*cols))
             frame["disposition"] = disposition
             parts.append(frame)
+        rules = warehouse.read_frame(
+            conn, sa.select(w.quarantine_rule.c.source_file, w.quarantine_rule.c.source_row, w.quarantine_rule.c.rule)
+        )
     out = pd.concat(parts, ignore_index=True)
     out["source_row"] = out["source_row"].astype("int64")
+    out["reasons"] = [frozenset(split_names(v)) for v in out.get("reasons", pd.Series(index=out.index))]
+    rules["source_row"] = rules["source_row"].astype("int64")
+    broken = rules.groupby(["source_file", "source_row"])["rule"].agg(frozenset)
+    quarantined = out["disposition"] == "quarantine"
+    keys = list(zip(out.loc[quarantined, "source_file"], out.loc[quarantined, "source_row"], strict=True))
+    rules_of = [broken.get(k, frozenset()) for k in keys]
+    out.loc[quarantined, "reasons"] = pd.Series(rules_of, index=out.index[quarantined], dtype="object")
     return out
 
 
@@ -87,6 +105,11 @@ def evaluate_residents(warehouse: Warehouse, truth_dir: Path) -> ResidentMetrics
     rp, rr = pr("review")
     routable = merged[merged["expected_disposition"] == "loaded"]
     right = (routable["disposition"] == "loaded") & (routable["new_ward_code"] == routable["expected_new_ward_code"])
+
+    def mismatches(kind: str, expected: str) -> int:
+        agree = merged[(merged["disposition"] == kind) & (merged["expected_disposition"] == kind)]
+        return sum(frozenset(list(e)) != got for e, got in zip(agree[expected], agree["reasons"], strict=True))
+
     return ResidentMetrics(
         truth_rows=len(truth),
         warehouse_rows=len(placed),
@@ -98,6 +121,9 @@ def evaluate_residents(warehouse: Warehouse, truth_dir: Path) -> ResidentMetrics
         review_recall=rr,
         routing_accuracy=_ratio(int(right.sum()), len(routable)),
         routable=len(routable),
+        rule_mismatches=mismatches("quarantine", "expected_rules"),
+        flag_mismatches=mismatches("loaded", "expected_flags"),
+        reason_mismatches=mismatches("review", "expected_rules"),
     )
 
 

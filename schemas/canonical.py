@@ -1,4 +1,8 @@
-"""Canonical records: the fields every source is mapped onto, and the lineage columns added on extraction."""
+"""Columns every staged record carries, whatever its dataset: row key, lineage, and the verdict of validation.
+
+A dataset's own fields are declared in :mod:`schemas.datasets`; what is here is shared by all of them and named
+once, so the stages, the loaders, the generator's truth and the tests spell them the same way.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-RESIDENT_FIELDS: tuple[str, ...] = (
-    "source_record_id",
-    "full_name",
-    "date_of_birth",
-    "sex",
-    "national_id",
-    "phone",
-    "house_number",
-    "alley",
-    "street",
-    "residential_group",
-    "address",
-    "household_id",
-    "relation_to_head",
-    "residence_type",
-)
-# The parts of an address, in the order they narrow down (the routing table and households use them).
-ADDRESS_PARTS: tuple[str, ...] = ("house_number", "alley", "street", "residential_group")
+# A staged record's key within one partition's run (0..n-1 in file order); never stored in the warehouse.
+ROW_KEY = "_row_key"
 
-RESIDENT_REQUIRED: frozenset[str] = frozenset({"source_record_id", "full_name", "date_of_birth", "sex"})
-
-DATASET_FIELDS: dict[str, frozenset[str]] = {"residents": frozenset(RESIDENT_FIELDS)}
-REQUIRED_FIELDS: dict[str, frozenset[str]] = {"residents": RESIDENT_REQUIRED}
-
-# Fields whose values are personal data: masked wherever they could reach logs, metadata or errors.
-PERSONAL_FIELDS: frozenset[str] = frozenset(
-    {"full_name", "date_of_birth", "national_id", "phone", "house_number", "alley", "address"}
-)
-
-# Lineage columns added by the readers (file relative to the landing zone, row as a person finds it there).
+# Lineage columns added by extraction (file relative to the landing zone, row as a person finds it there).
 SOURCE_FILE = "_source_file"
 SOURCE_ROW = "_source_row"
 FILE_SHA256 = "_file_sha256"
@@ -45,6 +23,47 @@ RUN_ID = "_run_id"
 # Comma-separated canonical fields whose cell was stored as a number (spreadsheets): only those get
 # leading zeros restored, never text cells.
 NUMERIC_FIELDS = "_numeric_fields"
+LINEAGE_COLUMNS: tuple[str, ...] = (SOURCE_FILE, SOURCE_ROW, FILE_SHA256, MANIFEST, AS_OF, RUN_ID, NUMERIC_FIELDS)
+# Their names in the warehouse tables.
+WAREHOUSE_LINEAGE: dict[str, str] = {
+    SOURCE_FILE: "source_file",
+    SOURCE_ROW: "source_row",
+    FILE_SHA256: "file_sha256",
+    RUN_ID: "run_id",
+}
+
+# The verdict columns added by validation (and routing): where the record goes, and why.
+DISPOSITION = "_disposition"
+RULES = "_rules"  # quarantine rules, or the review reason, of a record that is not accepted (see join_names)
+FLAGS = "_flags"  # flag rules of an accepted record (accepted with a data-quality flag)
+MASKED = "_masked"  # JSON: rule -> field -> masked offending value, for quarantined records
+
+# Dispositions: each source record ends in exactly one of these places.
+ACCEPTED, QUARANTINED, REVIEW = "accepted", "quarantine", "review"
+DISPOSITIONS: tuple[str, ...] = (ACCEPTED, QUARANTINED, REVIEW)
+
+# The key of a record across datasets and former wards (warehouse primary key of record tables and xrefs).
+RECORD_KEY: tuple[str, ...] = ("former_ward_code", "dataset", "source_record_id")
+
+
+def checked(field: str, part: str) -> str:
+    """Column of a field's parse result in the validated frame: ``date_of_birth__value``, ``phone__error``."""
+    return f"{field}__{part}"
+
+
+def record_id(former_ward: str, dataset: str, source_record_id: str) -> str:
+    """A record's id across the warehouse, as lineage columns and decisions write it: ``00304/residents/NK1``."""
+    return f"{former_ward}/{dataset}/{source_record_id}"
+
+
+def join_names(names: Iterable[str]) -> str:
+    """Rule names in one cell, in the rules table's order ("dob_missing,sex_unmapped"); see split_names."""
+    return ",".join(names)
+
+
+def split_names(cell: object) -> list[str]:
+    """The rule names of a cell written by join_names (none for an empty cell)."""
+    return [n for n in cell.split(",") if n] if isinstance(cell, str) else []
 
 
 def numeric_cells(marks: Iterable[object], field: str) -> list[bool]:
@@ -63,14 +82,3 @@ def text_as_object(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(frame[column]) and frame[column].dtype != object:
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame
-
-
-LINEAGE_COLUMNS: tuple[str, ...] = (
-    SOURCE_FILE,
-    SOURCE_ROW,
-    FILE_SHA256,
-    MANIFEST,
-    AS_OF,
-    RUN_ID,
-    NUMERIC_FIELDS,
-)

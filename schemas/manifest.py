@@ -7,6 +7,8 @@ former ward's export means writing a YAML manifest, never a Python module. Error
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -14,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from schemas.canonical import DATASET_FIELDS, REQUIRED_FIELDS
+from schemas.datasets import Dataset, Kind, registry
 
 Format = Literal["csv", "xlsx", "json", "sqlite"]
 Encoding = Literal["utf-8", "utf-8-sig", "cp1258", "tcvn3", "vni"]
@@ -39,7 +41,7 @@ class ManifestError(ValueError):
 
 
 class SourceManifest(BaseModel):
-    """One source file family of one former ward (BRIEF §4)."""
+    """One source file family of one former ward: where its files are, how to read them, what each column is."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,6 +65,8 @@ class SourceManifest(BaseModel):
     record_id_from: list[str] | None = None
     date_formats: list[str] = Field(default_factory=lambda: ["%d/%m/%Y", "%Y-%m-%d", "%Y"])
     value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
+    fixed_values: dict[str, str] = Field(default_factory=dict)
+    multiple_files: bool = False
 
     @field_validator("former_ward", mode="before")
     @classmethod
@@ -72,19 +76,41 @@ class SourceManifest(BaseModel):
             raise ValueError('write the five-digit code quoted, e.g. former_ward: "00322"')
         return value
 
+    @field_validator("path")
+    @classmethod
+    def _path_stays_in_landing_zone(cls, value: str) -> str:
+        # The glob is resolved inside the landing zone; a manifest cannot point anywhere else.
+        if value.startswith(("/", "\\", "~")) or (len(value) > 1 and value[1] == ":"):
+            raise ValueError("must be relative to the landing zone (no absolute path)")
+        if ".." in value.replace("\\", "/").split("/"):
+            raise ValueError("must stay inside the landing zone (no '..')")
+        return value
+
     @field_validator("value_maps", mode="before")
     @classmethod
     def _map_keys_as_text(cls, value: Any) -> Any:
         # YAML reads codes 1/0 as integers; the reader delivers text, so compare as text.
         if isinstance(value, dict):
-            return {field: {str(k): str(v) for k, v in (mapping or {}).items()} for field, mapping in value.items()}
+            return {
+                field: {str(k): str(v) for k, v in mapping.items()} if isinstance(mapping, dict) else mapping
+                for field, mapping in value.items()
+            }
+        return value
+
+    @field_validator("fixed_values", mode="before")
+    @classmethod
+    def _fixed_as_text(cls, value: Any) -> Any:
+        # A fixed value is read like a cell of text, whatever YAML made of it.
+        if isinstance(value, dict):
+            return {field: str(v) if v is not None else v for field, v in value.items()}
         return value
 
     @model_validator(mode="after")
     def _check_consistency(self) -> SourceManifest:
-        fields = DATASET_FIELDS.get(self.dataset)
-        if fields is None:
-            raise ValueError(f"dataset {self.dataset!r} is unknown; expected one of {sorted(DATASET_FIELDS)}")
+        known = registry()
+        if self.dataset not in known:
+            raise ValueError(f"dataset {self.dataset!r} is unknown; expected one of {sorted(known)}")
+        fields = frozenset(known[self.dataset].field_names)
         unknown = sorted({f for f in self.columns.values() if f is not None} - fields)
         if unknown:
             raise ValueError(
@@ -92,6 +118,14 @@ class SourceManifest(BaseModel):
                 f"expected some of {sorted(fields)}"
             )
         targets = [f for f in self.columns.values() if f is not None]
+        for fixed in self.fixed_values:
+            if fixed not in fields:
+                raise ValueError(f"fixed_values names unknown canonical field {fixed!r}")
+            if fixed in targets:
+                raise ValueError(f"fixed_values gives {fixed!r} a value although a column maps to it")
+            if fixed == "source_record_id":
+                raise ValueError("fixed_values cannot give every record the same source_record_id")
+        targets += list(self.fixed_values)
         doubled = sorted({f for f in targets if targets.count(f) > 1})
         if doubled:
             raise ValueError(f"columns map several source columns to {doubled}")
@@ -104,13 +138,15 @@ class SourceManifest(BaseModel):
             missing = sorted(set(self.record_id_from) - set(targets))
             if missing:
                 raise ValueError(f"record_id_from names field(s) {missing} that no column maps to")
-        required = REQUIRED_FIELDS.get(self.dataset, frozenset()) - {"source_record_id"}
+        required = known[self.dataset].required - {"source_record_id"}
         absent = sorted(required - set(targets))
         if absent:
             raise ValueError(f"required canonical field(s) {absent} are mapped by no column")
         for field in self.value_maps:
             if field not in fields:
                 raise ValueError(f"value_maps names unknown canonical field {field!r}")
+            if known[self.dataset].field(field).kind not in (Kind.SEX, Kind.CATEGORY):
+                raise ValueError(f"value_maps apply to coded fields (sex, categories), not to {field!r}")
         wrong = sorted((FORMAT_OPTIONS_ALL & self.model_fields_set) - FORMAT_OPTIONS[self.format])
         if wrong:
             raise ValueError(f"option(s) {wrong} do not apply to format {self.format!r}")
@@ -124,9 +160,18 @@ class SourceManifest(BaseModel):
         return {col: field for col, field in self.columns.items() if field is not None}
 
     @property
-    def sex_map(self) -> dict[str, str]:
-        """The source's sex codes; a manifest without a `sex` value map means the usual Nam/Nữ (or M/F)."""
-        return self.value_maps.get("sex") or DEFAULT_SEX_MAP
+    def dataset_spec(self) -> Dataset:
+        return registry()[self.dataset]
+
+    def value_map(self, field: str) -> dict[str, str]:
+        """The source's codes for a field: its own value map, else the field's usual spellings."""
+        own = self.value_maps.get(field)
+        if own:
+            return own
+        spec = self.dataset_spec.field(field)
+        if spec.kind is Kind.SEX:
+            return DEFAULT_SEX_MAP
+        return dict(spec.default_map)
 
     @property
     def has_record_id(self) -> bool:
@@ -158,13 +203,62 @@ def load_manifest(path: Path) -> SourceManifest:
         raise ManifestError(path, "; ".join(problems)) from None
 
 
-def load_manifests(sources_dir: Path, dataset: str | None = None) -> list[tuple[Path, SourceManifest]]:
-    """All manifests in a sources directory (sorted by file name), optionally only one dataset's."""
+@dataclass(frozen=True)
+class ManifestScan:
+    """Every manifest of a sources directory: the valid ones, and the broken ones with what they are for.
+
+    A broken manifest fails only the former ward (and dataset) it is for, when its text says so; the others
+    run. ``broken`` holds (path, error, former ward or None, dataset or None).
+    """
+
+    valid: tuple[tuple[Path, SourceManifest], ...]
+    broken: tuple[tuple[Path, ManifestError, str | None, str | None], ...]
+
+    def for_ward(self, former_ward: str, dataset: str) -> list[tuple[Path, SourceManifest]]:
+        return [(p, m) for p, m in self.valid if m.former_ward == former_ward and m.dataset == dataset]
+
+    def broken_for(self, former_ward: str, dataset: str) -> list[ManifestError]:
+        """Errors of the broken manifests that declare this former ward (and this dataset, or none legible)."""
+        return [e for _, e, ward, ds in self.broken if ward == former_ward and ds in (dataset, None)]
+
+    def unattributed(self) -> list[ManifestError]:
+        """Broken manifests whose former ward cannot be read: they fail no ward, but the run reports them."""
+        return [e for _, e, ward, _ in self.broken if ward is None]
+
+
+_WARD_IN_NAME = re.compile(r"^(\d{5})(?!\d)")
+
+
+def _claimed(path: Path) -> tuple[str | None, str | None]:
+    """The former ward and dataset a manifest says it is for, read leniently (for attributing its errors)."""
+    ward = dataset = None
+    try:
+        with path.open(encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        raw = None
+    if isinstance(raw, dict):
+        value = raw.get("former_ward")
+        ward = value if isinstance(value, str) and re.fullmatch(r"\d{5}", value) else None
+        dataset = raw.get("dataset") if isinstance(raw.get("dataset"), str) else None
+    if ward is None:
+        match = _WARD_IN_NAME.match(path.name)
+        ward = match.group(1) if match else None
+    return ward, dataset
+
+
+def scan_manifests(sources_dir: Path) -> ManifestScan:
+    """Read every manifest (``*.yaml``, ``*.yml``) of a sources directory, sorted by file name.
+
+    Raises :class:`ManifestError` only when the directory itself is missing; a broken manifest is kept with
+    its error, so that it fails its own former ward alone.
+    """
     if not sources_dir.is_dir():
         raise ManifestError(sources_dir, "sources directory does not exist")
-    found = []
+    valid, broken = [], []
     for path in sorted([*sources_dir.glob("*.yaml"), *sources_dir.glob("*.yml")]):
-        manifest = load_manifest(path)
-        if dataset is None or manifest.dataset == dataset:
-            found.append((path, manifest))
-    return found
+        try:
+            valid.append((path, load_manifest(path)))
+        except ManifestError as exc:
+            broken.append((path, exc, *_claimed(path)))
+    return ManifestScan(tuple(valid), tuple(broken))

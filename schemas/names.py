@@ -1,8 +1,14 @@
-"""Names of asset groups, jobs and checks: defined once, used by assets, pipelines and tests."""
+"""Names of asset groups, assets, jobs and checks: defined once, used by assets, pipelines and tests.
+
+Per-dataset assets are named from the dataset (``raw_residents``, ``validated_dossiers``, …), so a new dataset
+gets its stages' names without a line here.
+"""
 
 from __future__ import annotations
 
-# Groups (one per stage or domain, as the folders and modules are).
+from schemas.datasets import Dataset, dataset
+
+# Groups (one per stage or domain, as the modules are).
 GROUP_REFERENCE = "reference"
 GROUP_EXTRACT = "extract"
 GROUP_VALIDATE = "validate"
@@ -11,31 +17,51 @@ GROUP_ROUTE = "route"
 GROUP_LOAD = "load"
 GROUP_LINK = "link"
 
-# Assets.
+# Assets that span datasets.
 DIM_ADMIN_UNIT = "dim_admin_unit"
-RAW_RESIDENTS = "raw_residents"
-VALIDATED_RESIDENTS = "validated_residents"
-HARMONISED_RESIDENTS = "harmonised_residents"
-ROUTED_RESIDENTS = "routed_residents"
-RESIDENT_RECORDS = "resident_records"
 PERSONS = "persons"
 
-# Stages in the order `wardmerge run` reports them, per former ward.
-PARTITION_STAGES = (
-    RAW_RESIDENTS,
-    VALIDATED_RESIDENTS,
-    HARMONISED_RESIDENTS,
-    ROUTED_RESIDENTS,
-    RESIDENT_RECORDS,
-)
+
+def raw_asset(name: str) -> str:
+    return f"raw_{name}"
+
+
+def validated_asset(name: str) -> str:
+    return f"validated_{name}"
+
+
+def harmonised_asset(name: str) -> str:
+    return f"harmonised_{name}"
+
+
+def routed_asset(name: str) -> str:
+    return f"routed_{name}"
+
+
+def partition_stages(ds: Dataset) -> tuple[str, ...]:
+    """A dataset's per-former-ward assets, in the order they run (and `wardmerge run` reports them)."""
+    routed = (routed_asset(ds.name),) if ds.routed else ()
+    return (raw_asset(ds.name), validated_asset(ds.name), harmonised_asset(ds.name), *routed, ds.records_asset)
+
+
+def final_stage(ds: Dataset) -> str:
+    """The asset whose frame the load writes: routed records, or harmonised ones for a dataset without address."""
+    return routed_asset(ds.name) if ds.routed else harmonised_asset(ds.name)
+
+
+# The first dataset's names, used by the link stage and the tests.
+DATASET_RESIDENTS = "residents"
+RAW_RESIDENTS = raw_asset(DATASET_RESIDENTS)
+VALIDATED_RESIDENTS = validated_asset(DATASET_RESIDENTS)
+HARMONISED_RESIDENTS = harmonised_asset(DATASET_RESIDENTS)
+ROUTED_RESIDENTS = routed_asset(DATASET_RESIDENTS)
+RESIDENT_RECORDS = dataset(DATASET_RESIDENTS).records_asset
 
 # Jobs.
 JOB_REFERENCE = "reference_job"
-JOB_RESIDENTS_BY_WARD = "residents_by_former_ward_job"
+JOB_FORMER_WARD = "former_ward_job"
 JOB_LINK = "link_persons_job"
 
-# Checks.
+# Checks (besides one per quarantine rule on each validated asset, named as the rule).
 CHECK_ACCOUNTING = "accounting_balanced"
 CHECK_XREF_COMPLETE = "every_record_has_one_person"
-
-DATASET_RESIDENTS = "residents"

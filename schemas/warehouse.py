@@ -1,11 +1,18 @@
-"""Warehouse tables (analyst-facing names, BRIEF §4), defined once for DuckDB and PostgreSQL alike.
+"""Warehouse tables (analyst-facing names), defined once for DuckDB and PostgreSQL alike.
 
-`docs/warehouse.md` documents each table for analysts; keep the two in step.
+Each dataset's record table (``resident_record``, …) is derived from its declaration in schemas/datasets/, so a
+new dataset gets its table without a line here. `docs/warehouse.md` documents each table for analysts; keep
+the two in step.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import sqlalchemy as sa
+
+from schemas.datasets import Dataset, Kind, registry
 
 metadata = sa.MetaData()
 
@@ -24,9 +31,9 @@ dim_admin_unit = sa.Table(
     sa.Column("district_name", sa.String),
     sa.Column("province_code", sa.String),
     sa.Column("province_name", sa.String),
-    sa.Column("latitude", sa.Float),
-    sa.Column("longitude", sa.Float),
-    sa.Column("area_km2", sa.Float),
+    sa.Column("latitude", sa.Double),
+    sa.Column("longitude", sa.Double),
+    sa.Column("area_km2", sa.Double),
     sa.Column("valid_from", sa.Date),
     sa.Column("valid_to", sa.Date),
     sa.Column("record_hash", sa.String, nullable=False),
@@ -58,36 +65,53 @@ def _lineage_columns() -> list[sa.Column]:
     return [sa.Column(name, type_, nullable=nullable) for name, type_, nullable in _lineage]
 
 
-resident_record = sa.Table(
-    "resident_record",
-    metadata,
-    sa.Column("former_ward_code", sa.String, primary_key=True),
-    sa.Column("dataset", sa.String, primary_key=True),
-    sa.Column("source_record_id", sa.String, primary_key=True),
-    sa.Column("full_name", sa.String, nullable=False),
-    sa.Column("name_key", sa.String, nullable=False, comment="lowercase, tone placement folded: for matching"),
-    sa.Column("name_unmarked", sa.String, nullable=False, comment="lowercase without diacritics"),
-    sa.Column("date_of_birth", sa.Date, nullable=False),
-    sa.Column("dob_precision", sa.String, nullable=False, comment="day or year"),
-    sa.Column("sex", sa.String(1), nullable=False),
-    sa.Column("national_id", sa.String),
-    sa.Column("national_id_kind", sa.String, comment="cccd or cmnd"),
-    sa.Column("phone", sa.String),
-    sa.Column("phone_kind", sa.String),
-    sa.Column("house_number", sa.String),
-    sa.Column("alley", sa.String),
-    sa.Column("street", sa.String),
-    sa.Column("residential_group", sa.String),
-    sa.Column("household_id", sa.String),
-    sa.Column("relation_to_head", sa.String),
-    sa.Column("residence_type", sa.String),
-    sa.Column("new_ward_code", sa.String, nullable=False),
-    sa.Column("route_method", sa.String, nullable=False, comment="group, street or street+refinement"),
-    sa.Column("dq_flags", sa.String, comment="comma-separated flag rules (data_quality/rules.py)"),
-    sa.Column("as_of", sa.Date, nullable=False),
-    *_lineage_columns(),
-    sa.Column("record_hash", sa.String, nullable=False),
-)
+# Warehouse type of a field's value by kind (text otherwise); derived columns are text but a group's number.
+_VALUE_TYPES: dict[Kind, sa.types.TypeEngine] = {Kind.DATE: sa.Date(), Kind.SEX: sa.String(1)}
+_DERIVED_TYPES: dict[str, sa.types.TypeEngine] = {"number": sa.Integer()}
+
+
+def _field_columns(ds: Dataset) -> list[sa.Column]:
+    columns = []
+    for f in ds.fields:
+        if f.kind is Kind.RECORD_ID or not f.stored:
+            continue
+        columns.append(
+            sa.Column(f.name, _VALUE_TYPES.get(f.kind, sa.String()), nullable=not f.required, comment=f.description)
+        )
+        for part in f.derived_parts:
+            nullable = not f.required or part == "number"
+            columns.append(sa.Column(f.column(part), _DERIVED_TYPES.get(part, sa.String()), nullable=nullable))
+    return columns
+
+
+def _record_table(ds: Dataset) -> sa.Table:
+    """A dataset's table of accepted records: key, its fields' stored columns, routing, flags, lineage."""
+    routing = (
+        [
+            sa.Column("new_ward_code", sa.String, nullable=False, comment="the new ward the record was placed in"),
+            sa.Column("route_method", sa.String, nullable=False, comment="group, street, street+refinement, decision"),
+        ]
+        if ds.routed
+        else []
+    )
+    return sa.Table(
+        ds.record_table,
+        metadata,
+        sa.Column("former_ward_code", sa.String, primary_key=True),
+        sa.Column("dataset", sa.String, primary_key=True),
+        sa.Column("source_record_id", sa.String, primary_key=True),
+        *_field_columns(ds),
+        *routing,
+        sa.Column("dq_flags", sa.String, comment="comma-separated flag rules (data_quality/)"),
+        sa.Column("as_of", sa.Date, nullable=False, comment="the date the export is as of (its manifest's as_of)"),
+        *_lineage_columns(),
+        sa.Column("record_hash", sa.String, nullable=False),
+        comment=ds.description,
+    )
+
+
+RECORD_TABLES: Mapping[str, sa.Table] = MappingProxyType({name: _record_table(ds) for name, ds in registry().items()})
+resident_record = RECORD_TABLES["residents"]
 
 quarantine = sa.Table(
     "quarantine",
@@ -97,9 +121,22 @@ quarantine = sa.Table(
     sa.Column("source_file", sa.String, primary_key=True),
     sa.Column("source_row", sa.Integer, primary_key=True),
     sa.Column("source_record_id", sa.String),
-    sa.Column("rules", sa.String, nullable=False, comment="comma-separated quarantine rules"),
-    sa.Column("masked_values", sa.String, nullable=False, comment="JSON: field -> masked offending value"),
+    sa.Column("rule_count", sa.Integer, nullable=False, comment="how many rules the record broke (quarantine_rule)"),
     sa.Column("file_sha256", sa.String, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("record_hash", sa.String, nullable=False),
+)
+
+quarantine_rule = sa.Table(
+    "quarantine_rule",
+    metadata,
+    sa.Column("former_ward_code", sa.String, primary_key=True),
+    sa.Column("dataset", sa.String, primary_key=True),
+    sa.Column("source_file", sa.String, primary_key=True),
+    sa.Column("source_row", sa.Integer, primary_key=True),
+    sa.Column("rule", sa.String, primary_key=True, comment="a quarantine rule (data_quality/) the record broke"),
+    sa.Column("field", sa.String, comment="the canonical field it judges"),
+    sa.Column("masked_value", sa.String, comment="the offending value, masked (JSON field -> value for several)"),
     sa.Column("run_id", sa.String, nullable=False),
     sa.Column("record_hash", sa.String, nullable=False),
 )
@@ -114,6 +151,7 @@ review_queue = sa.Table(
     sa.Column("source_record_id", sa.String, nullable=False),
     sa.Column("reason", sa.String, nullable=False),
     sa.Column("residential_group", sa.String, comment="as normalised; null when not given"),
+    sa.Column("residential_group_number", sa.Integer, comment="the group's number, for sorting"),
     sa.Column("street", sa.String),
     sa.Column("file_sha256", sa.String, nullable=False),
     sa.Column("run_id", sa.String, nullable=False),
@@ -264,5 +302,10 @@ load_audit = sa.Table(
     sa.Column("finished_at", sa.DateTime, nullable=False),
 )
 
-# Tables replaced per former ward (partition) by the load stage.
-PARTITION_TABLES = (resident_record, quarantine, review_queue)
+# Tables a source record can end in (besides its dataset's record table), replaced per former ward by the load.
+DISPOSITION_TABLES = (quarantine, review_queue)
+
+
+def partition_tables(dataset: str) -> tuple[sa.Table, ...]:
+    """The tables in which each source record of ``dataset`` is found exactly once."""
+    return (RECORD_TABLES[dataset], *DISPOSITION_TABLES)

@@ -9,23 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from assets.resources import settings_from_env
 from pipelines.definitions import build_definitions, former_ward_codes
+from pipelines.settings import build_settings
 from schemas import names
 
 TUONG_MAI_FORMER_WARDS = ["00280", "00295", "00298", "00304", "00310", "00313", "00319", "00322", "00325", "00358"]
 
 
 def test_partitions_are_the_former_wards_from_the_crosswalk():
-    assert former_ward_codes("00322") == TUONG_MAI_FORMER_WARDS
+    assert former_ward_codes(["00322"]) == TUONG_MAI_FORMER_WARDS
     # Several new wards at once: the union of their former wards (Bạch Mai 00292 shares three with Tương Mai).
-    both = former_ward_codes("00322,00292")
+    both = former_ward_codes(["00322", "00292"])
     assert set(TUONG_MAI_FORMER_WARDS) < set(both)
     assert {"00280", "00295", "00298"} <= set(both)
 
 
 def test_definitions_name_assets_groups_jobs_and_checks():
-    defs = build_definitions(settings_from_env())
+    defs = build_definitions(build_settings(environ={}))
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {
@@ -40,7 +40,7 @@ def test_definitions_name_assets_groups_jobs_and_checks():
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups[names.RAW_RESIDENTS] == names.GROUP_EXTRACT
     assert groups[names.PERSONS] == names.GROUP_LINK
-    for job in (names.JOB_REFERENCE, names.JOB_RESIDENTS_BY_WARD, names.JOB_LINK):
+    for job in (names.JOB_REFERENCE, names.JOB_FORMER_WARD, names.JOB_LINK):
         assert defs.resolve_job_def(job) is not None
     partitions = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == names.RAW_RESIDENTS))
     assert partitions.partitions_def.get_partition_keys() == TUONG_MAI_FORMER_WARDS
@@ -57,7 +57,7 @@ def test_unknown_ward_is_refused_with_a_clear_message():
     from schemas.admin_units import UnknownAdminUnit
 
     with pytest.raises(UnknownAdminUnit, match="99999"):
-        former_ward_codes("99999")
+        former_ward_codes(["99999"])
 
 
 def test_definitions_module_loads_without_dagster_warnings(tmp_path):
@@ -69,7 +69,7 @@ def test_definitions_module_loads_without_dagster_warnings(tmp_path):
         "    import pipelines.definitions as d\n"
         "bad = [str(w.message) for w in caught if 'dagster' in w.filename or 'pipelines' in w.filename\n"
         "       or 'assets' in w.filename]\n"
-        "print(len(list(d.defs.assets)), bad)\n"
+        "print(len(list(d.defs().assets)), bad)\n"
     )
     root = Path(__file__).resolve().parents[1]
     env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
@@ -81,4 +81,4 @@ def test_definitions_module_loads_without_dagster_warnings(tmp_path):
 def test_no_warning_when_building_definitions():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        build_definitions(settings_from_env())
+        build_definitions(build_settings(environ={}))

@@ -11,9 +11,12 @@ import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
 
 from assets.lib.warehouse import warehouse_from_url
+from assets.resources import DeploymentSettings
 from pipelines.definitions import build_definitions
+from pipelines.settings import build_settings
 from schemas import warehouse as w
-from schemas.names import PARTITION_STAGES, PERSONS
+from schemas.datasets import dataset
+from schemas.names import PERSONS, partition_stages
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WARDS = ["00280", "00295", "00298", "00304", "00310", "00313"]
@@ -28,24 +31,27 @@ TABLES = [
 
 
 @pytest.fixture
-def deployment(tmp_path: Path, warehouse_url: str) -> dict[str, str]:
+def deployment(tmp_path: Path, warehouse_url: str) -> DeploymentSettings:
     landing = tmp_path / "landing"
     shutil.copytree(FIXTURES / "landing", landing)
-    return {
-        "landing_dir": str(landing),
-        "sources_dir": str(FIXTURES / "sources"),
-        "routing_table": str(FIXTURES / "routing.csv"),
-        "warehouse_url": warehouse_url,
-        "ward": "00322",
-        "data_dir": str(tmp_path / "data"),
-    }
+    return build_settings(
+        dict(
+            landing_dir=str(landing),
+            sources_dir=str(FIXTURES / "sources"),
+            routing_table=str(FIXTURES / "routing.csv"),
+            warehouse_url=warehouse_url,
+            ward="00322",
+            data_dir=str(tmp_path / "data"),
+        ),
+        environ={},
+    )
 
 
 def _materialize_ward(defs, ward: str, instance: DagsterInstance, raise_on_error: bool = True):
     assets = list(defs.assets)
     return materialize(
         assets,
-        selection=list(PARTITION_STAGES),
+        selection=list(partition_stages(dataset("residents"))),
         partition_key=ward,
         instance=instance,
         resources=defs.resources,
@@ -53,7 +59,7 @@ def _materialize_ward(defs, ward: str, instance: DagsterInstance, raise_on_error
     )
 
 
-def _run_all(settings: dict[str, str], instance: DagsterInstance) -> None:
+def _run_all(settings: DeploymentSettings, instance: DagsterInstance) -> None:
     defs = build_definitions(settings)
     materialize(list(defs.assets), selection=["dim_admin_unit"], instance=instance, resources=defs.resources)
     for ward in WARDS:
@@ -72,7 +78,7 @@ def _snapshot(url: str) -> dict[str, pd.DataFrame]:
 def test_every_row_lands_in_exactly_one_place(deployment):
     instance = DagsterInstance.ephemeral()
     _run_all(deployment, instance)
-    snap = _snapshot(deployment["warehouse_url"])
+    snap = _snapshot(deployment.warehouse_url)
     records, review = snap["resident_record"], snap["review_queue"]
     assert len(records) + len(review) + len(snap["quarantine"]) == 3 * len(WARDS)
     assert len(snap["person_source_xref"]) == len(records)
@@ -88,15 +94,15 @@ def test_every_row_lands_in_exactly_one_place(deployment):
     current = snap["dim_person"][snap["dim_person"]["is_current"]]
     assert (current["national_id"] == "001190012345").sum() == 1
     # Staging (personal data at rest) is gone once loaded.
-    assert not list((Path(deployment["data_dir"]) / "staging").rglob("*.parquet"))
+    assert not list((Path(deployment.data_dir) / "staging").rglob("*.parquet"))
 
 
 def test_rerunning_identical_inputs_changes_no_row(deployment):
     instance = DagsterInstance.ephemeral()
     _run_all(deployment, instance)
-    first = _snapshot(deployment["warehouse_url"])
+    first = _snapshot(deployment.warehouse_url)
     _run_all(deployment, instance)
-    second = _snapshot(deployment["warehouse_url"])
+    second = _snapshot(deployment.warehouse_url)
     for name in first:
         pd.testing.assert_frame_equal(first[name], second[name], check_dtype=False, obj=name)
 
@@ -104,7 +110,7 @@ def test_rerunning_identical_inputs_changes_no_row(deployment):
 def test_bad_file_fails_its_partition_alone_and_redelivery_heals(deployment):
     instance = DagsterInstance.ephemeral()
     _run_all(deployment, instance)
-    landing = Path(deployment["landing_dir"])
+    landing = Path(deployment.landing_dir)
     good = (landing / "roster.xlsx").read_bytes()
     (landing / "roster.xlsx").write_bytes(good[:400])
     defs = build_definitions(deployment)
@@ -114,7 +120,7 @@ def test_bad_file_fails_its_partition_alone_and_redelivery_heals(deployment):
     assert "roster.xlsx" in str(failure.event_specific_data.error.to_string())
     # Another former ward still loads, and 00304's previous rows are untouched.
     assert _materialize_ward(defs, "00280", instance).success
-    snap = _snapshot(deployment["warehouse_url"])
+    snap = _snapshot(deployment.warehouse_url)
     assert (snap["resident_record"]["former_ward_code"] == "00304").sum() == 3
     # The corrected file is re-delivered: the partition heals.
     (landing / "roster.xlsx").write_bytes(good)
@@ -124,9 +130,9 @@ def test_bad_file_fails_its_partition_alone_and_redelivery_heals(deployment):
 def test_unbalanced_load_is_rolled_back_and_fails(deployment, monkeypatch):
     instance = DagsterInstance.ephemeral()
     _run_all(deployment, instance)
-    before = _snapshot(deployment["warehouse_url"])
+    before = _snapshot(deployment.warehouse_url)
 
-    import assets.load as load_module
+    import assets.lib.loading as load_module
 
     real = load_module.partition_frames
 
@@ -144,6 +150,6 @@ def test_unbalanced_load_is_rolled_back_and_fails(deployment, monkeypatch):
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     text = failure.event_specific_data.error.to_string()
     assert "missing 1" in text and "roster_tcvn3.csv row 4" in text and "rolled back" in text
-    after = _snapshot(deployment["warehouse_url"])
+    after = _snapshot(deployment.warehouse_url)
     pd.testing.assert_frame_equal(before["resident_record"], after["resident_record"], check_dtype=False)
     pd.testing.assert_frame_equal(before["review_queue"], after["review_queue"], check_dtype=False)

@@ -10,9 +10,12 @@ import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
 
 from assets.lib.warehouse import warehouse_from_url
+from assets.resources import DeploymentSettings
 from pipelines.definitions import build_definitions
+from pipelines.settings import build_settings
 from schemas import warehouse as w
-from schemas.names import DIM_ADMIN_UNIT, PARTITION_STAGES, PERSONS
+from schemas.datasets import dataset
+from schemas.names import DIM_ADMIN_UNIT, PERSONS, partition_stages
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HEADER = ["Mã", "Họ tên", "Ngày sinh", "Giới tính", "CCCD", "Điện thoại", "Tổ", "Phố", "Mã hộ"]
@@ -80,13 +83,17 @@ def _rosters(landing: Path, second_delivery: bool) -> None:
             writer.writerows([*own, *_background(ward)])
 
 
-def _run(settings: dict[str, str], instance: DagsterInstance) -> None:
+def _run(settings: DeploymentSettings, instance: DagsterInstance) -> None:
     defs = build_definitions(settings)
     assets = list(defs.assets)
     materialize(assets, selection=[DIM_ADMIN_UNIT], instance=instance, resources=defs.resources)
     for ward in ("00280", "00295"):
         materialize(
-            assets, selection=list(PARTITION_STAGES), partition_key=ward, instance=instance, resources=defs.resources
+            assets,
+            selection=list(partition_stages(dataset("residents"))),
+            partition_key=ward,
+            instance=instance,
+            resources=defs.resources,
         )
     materialize(assets, selection=[PERSONS], instance=instance, resources=defs.resources)
 
@@ -104,21 +111,24 @@ def _keys(url: str) -> tuple[dict[str, int], pd.DataFrame, pd.DataFrame, pd.Data
     return dict(zip(xref["source_record_id"], xref["person_key"], strict=True)), key_map, events, persons
 
 
-def _deployment(tmp_path: Path, url: str) -> tuple[dict[str, str], Path]:
+def _deployment(tmp_path: Path, url: str) -> tuple[DeploymentSettings, Path]:
     """Two former wards' manifests for the hand-built rosters; returns settings and the landing zone."""
     sources = tmp_path / "sources"
     sources.mkdir()
     for ward in ("00280", "00295"):
         (sources / f"{ward}.yaml").write_text(MANIFEST.format(ward=ward), encoding="utf-8")
     landing = tmp_path / "landing"
-    settings = {
-        "landing_dir": str(landing),
-        "sources_dir": str(sources),
-        "routing_table": str(FIXTURES / "routing.csv"),
-        "warehouse_url": url,
-        "ward": "00322",
-        "data_dir": str(tmp_path / "data"),
-    }
+    settings = build_settings(
+        dict(
+            landing_dir=str(landing),
+            sources_dir=str(sources),
+            routing_table=str(FIXTURES / "routing.csv"),
+            warehouse_url=url,
+            ward="00322",
+            data_dir=str(tmp_path / "data"),
+        ),
+        environ={},
+    )
     return settings, landing
 
 

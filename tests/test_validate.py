@@ -1,4 +1,4 @@
-"""Validate and harmonise on hand-written records: every defect of BRIEF §4 gets its disposition."""
+"""Validate and harmonise on hand-written records: every defect of the residents suite gets its disposition."""
 
 from __future__ import annotations
 
@@ -8,10 +8,15 @@ import json
 import pandas as pd
 import pytest
 
-from assets.harmonise import harmonise_frame
-from assets.validate import ACCEPTED, DISPOSITION, MASKED, QUARANTINED, RULES, validate_frame
+from assets.lib.harmonisation import harmonise_frame
+from assets.lib.validation import validate_frame
+from data_quality.rules import rules_of
 from schemas import canonical as c
+from schemas.canonical import ACCEPTED, DISPOSITION, MASKED, QUARANTINED, RULES
+from schemas.datasets import dataset
 from schemas.manifest import SourceManifest
+
+RESIDENTS = dataset("residents")
 
 TODAY = dt.date(2026, 11, 27)
 MANIFEST = SourceManifest(
@@ -36,7 +41,7 @@ GOOD = {
 def _frame(records: list[dict]) -> pd.DataFrame:
     rows = []
     for i, rec in enumerate(records):
-        row = {f: None for f in c.RESIDENT_FIELDS}
+        row = {f: None for f in RESIDENTS.field_names}
         row.update(rec)
         row.update({"_row_key": i, c.SOURCE_ROW: i + 2, c.MANIFEST: "m.yaml", c.NUMERIC_FIELDS: rec.get("_numeric")})
         row.pop("_numeric", None)
@@ -69,23 +74,27 @@ def _frame(records: list[dict]) -> pd.DataFrame:
 )
 def test_defects_get_their_rules(change, rules):
     frame = _frame([{**GOOD, **change}])
-    validated, counts = validate_frame(frame, {"m.yaml": MANIFEST}, TODAY)
+    validated, counts = validate_frame(frame, RESIDENTS, {"m.yaml": MANIFEST}, TODAY)
     assert validated[RULES].iloc[0] == rules
     assert validated[DISPOSITION].iloc[0] == (QUARANTINED if rules else ACCEPTED)
-    assert sum(counts.values()) == (len(rules.split(",")) if rules else 0)
+    quarantine_rules = {r.name for r in rules_of("residents", "quarantine")}
+    assert sum(n for rule, n in counts.items() if rule in quarantine_rules) == (len(rules.split(",")) if rules else 0)
 
 
 def test_duplicate_and_missing_ids_are_quarantined_keeping_the_first():
     frame = _frame([GOOD, {**GOOD, "full_name": "Trần Văn An"}, {**GOOD, "source_record_id": None}])
-    validated, _ = validate_frame(frame, {"m.yaml": MANIFEST}, TODAY)
+    validated, _ = validate_frame(frame, RESIDENTS, {"m.yaml": MANIFEST}, TODAY)
     assert list(validated[RULES]) == [None, "record_id_duplicate", "record_id_missing"]
 
 
 def test_quarantine_keeps_the_value_shape_not_the_value():
     frame = _frame([{**GOOD, "date_of_birth": "31/02/1990", "national_id": "0011900123"}])
-    validated, _ = validate_frame(frame, {"m.yaml": MANIFEST}, TODAY)
+    validated, _ = validate_frame(frame, RESIDENTS, {"m.yaml": MANIFEST}, TODAY)
     masked = json.loads(validated[MASKED].iloc[0])
-    assert masked == {"date_of_birth": "##/##/####", "national_id": "001#######"}
+    assert masked == {
+        "dob_impossible": {"date_of_birth": "##/##/####"},
+        "national_id_bad_length": {"national_id": "001#######"},
+    }
 
 
 def test_harmonise_standardises_accepted_records():
@@ -110,8 +119,8 @@ def test_harmonise_standardises_accepted_records():
             {**GOOD, "source_record_id": "R3", "full_name": ""},
         ]
     )
-    validated, _ = validate_frame(frame, {"m.yaml": MANIFEST}, TODAY)
-    out = harmonise_frame(validated, {})
+    validated, _ = validate_frame(frame, RESIDENTS, {"m.yaml": MANIFEST}, TODAY)
+    out = harmonise_frame(validated, RESIDENTS)
     first, second, rejected = out.iloc[0], out.iloc[1], out.iloc[2]
     assert first["full_name"] == "Nguyễn Thị Hoà"  # tone placement kept as the source wrote it
     assert first["name_key"] == "nguyễn thị hòa"  # …and folded for matching

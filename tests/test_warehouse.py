@@ -22,6 +22,7 @@ def _review_rows(ward: str, rows: list[tuple[int, str]]) -> pd.DataFrame:
             "source_record_id": [f"R{r}" for r, _ in rows],
             "reason": [reason for _, reason in rows],
             "residential_group": None,
+            "residential_group_number": None,
             "street": "Tân Mai",
             "file_sha256": "abc",
             "run_id": "run-1",

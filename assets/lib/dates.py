@@ -1,4 +1,4 @@
-"""Dates of birth (and other dates) as former wards wrote them, judged by the BRIEF §4 defect table.
+"""Dates of birth (and other dates) as former wards wrote them, judged against the field's plausible bounds.
 
 Rosters mix hand-typed text in the manifest's formats, year-only entries, real spreadsheet date cells
 (the readers turn those into ISO text) and date cells that Excel stores as serial numbers. A reject must say
@@ -18,7 +18,10 @@ from functools import lru_cache
 from typing import Literal
 
 Precision = Literal["day", "year"]
-DateError = Literal["missing", "unparseable", "impossible", "in_future", "before_1900"]
+DateError = Literal["missing", "unparseable", "impossible", "too_late", "too_early"]
+
+# Nobody alive was born before 1900; a field declares its own earliest day (see schemas/datasets/).
+DEFAULT_EARLIEST = date(1900, 1, 1)
 
 # Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 is the 29 February 1900 that never was
 # (Lotus 1-2-3's bug, kept by Excel). Serials from 61 on are counted from 1899-12-30.
@@ -59,6 +62,15 @@ class DateResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class _Bounds:
+    """The day of the run (for two-digit years and "not after today") and the field's plausible range."""
+
+    today: date
+    earliest: date | None
+    not_after_today: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,16 +160,16 @@ def _century_pivot(two_digit: int, today: date) -> int:
     return 2000 + two_digit if two_digit <= today.year % 100 else 1900 + two_digit
 
 
-def _from_groups(groups: dict[str, str | None], year_only: bool, today: date) -> DateResult:
+def _from_groups(groups: dict[str, str | None], year_only: bool, bounds: _Bounds) -> DateResult:
     """Validate the captured fields of a shape match; a shape match that is no calendar date is impossible."""
     if groups.get("Y") is not None:
         year = int(groups["Y"])  # type: ignore[arg-type]
     else:
-        year = _century_pivot(int(groups["y"]), today)  # type: ignore[arg-type]
+        year = _century_pivot(int(groups["y"]), bounds.today)  # type: ignore[arg-type]
     if year_only:
         if year < 1:
             return _IMPOSSIBLE
-        return _judge(date(year, 1, 1), "year", today)
+        return _judge(date(year, 1, 1), "year", bounds)
     for key, top in (("H", 23), ("M", 59), ("S", 59)):
         raw = groups.get(key)
         if raw is not None and int(raw) > top:
@@ -166,23 +178,26 @@ def _from_groups(groups: dict[str, str | None], year_only: bool, today: date) ->
         value = date(year, int(groups["m"]), int(groups["d"]))  # type: ignore[arg-type]
     except ValueError:
         return _IMPOSSIBLE
-    return _judge(value, "day", today)
+    return _judge(value, "day", bounds)
 
 
-def _judge(value: date, precision: Precision, today: date) -> DateResult:
-    if value.year < 1900:
-        return DateResult(None, None, "before_1900")
-    if (value.year > today.year) if precision == "year" else (value > today):
-        return DateResult(None, None, "in_future")
+def _judge(value: date, precision: Precision, bounds: _Bounds) -> DateResult:
+    if bounds.earliest is not None and (
+        value.year < bounds.earliest.year if precision == "year" else value < bounds.earliest
+    ):
+        return DateResult(None, None, "too_early")
+    today = bounds.today
+    if bounds.not_after_today and ((value.year > today.year) if precision == "year" else (value > today)):
+        return DateResult(None, None, "too_late")
     return DateResult(value, precision, None)
 
 
-def _from_serial(number: Decimal, today: date) -> DateResult:
+def _from_serial(number: Decimal, bounds: _Bounds) -> DateResult:
     serial = int(number.to_integral_value(rounding="ROUND_FLOOR"))  # the fraction is the time of day
     if serial < 1 or serial == _EXCEL_PHANTOM_LEAP_DAY or serial > _EXCEL_MAX_SERIAL:
         return _IMPOSSIBLE
     base = _EXCEL_EPOCH_BEFORE_BUG if serial < _EXCEL_PHANTOM_LEAP_DAY else _EXCEL_EPOCH
-    return _judge(base + timedelta(days=serial), "day", today)
+    return _judge(base + timedelta(days=serial), "day", bounds)
 
 
 def _parse_number(text: str) -> Decimal | None:
@@ -203,6 +218,8 @@ def parse_date(
     *,
     numeric: bool = False,
     today: date | None = None,
+    earliest: date | None = DEFAULT_EARLIEST,
+    not_after_today: bool = True,
 ) -> DateResult:
     """Parse one date cell.
 
@@ -212,6 +229,8 @@ def parse_date(
     with an optional time, which is how the readers render real date cells. The first valid reading wins;
     if none is valid but some format matched the shape, the value is ``impossible``, else ``unparseable``.
     Day-precision formats also accept a trailing time of day (``05/07/1990 00:00``), which is ignored.
+    A valid date before ``earliest`` is ``too_early``; after ``today`` (when ``not_after_today``) ``too_late``;
+    a year-only value is judged by its year.
     """
     if value is None:
         return _MISSING
@@ -219,7 +238,7 @@ def parse_date(
     if not text:
         return _MISSING
     compiled = _compile_formats(tuple(formats))
-    today = today or date.today()
+    bounds = _Bounds(today or date.today(), earliest, not_after_today)
     saw_shape = False
 
     if numeric:
@@ -231,11 +250,11 @@ def parse_date(
                 if digits is not None and fmt.compact_numeric:
                     match = fmt.pattern.fullmatch(digits)
                     if match:
-                        result = _from_groups(match.groupdict(), fmt.year_only, today)
+                        result = _from_groups(match.groupdict(), fmt.year_only, bounds)
                         if result.error != "impossible":
                             return result
                         saw_shape = True
-            result = _from_serial(number, today)
+            result = _from_serial(number, bounds)
             if result.error == "impossible" and saw_shape:
                 return _IMPOSSIBLE
             return result
@@ -244,14 +263,14 @@ def parse_date(
         match = fmt.pattern.fullmatch(text)
         if match is None:
             continue
-        result = _from_groups(match.groupdict(), fmt.year_only, today)
+        result = _from_groups(match.groupdict(), fmt.year_only, bounds)
         if result.error != "impossible":
             return result
         saw_shape = True
 
     match = _ISO.fullmatch(text)
     if match is not None:
-        result = _from_groups(match.groupdict(), False, today)
+        result = _from_groups(match.groupdict(), False, bounds)
         if result.error != "impossible":
             return result
         saw_shape = True
@@ -265,6 +284,8 @@ def parse_dates(
     *,
     numeric_mask: Sequence[bool] | None = None,
     today: date | None = None,
+    earliest: date | None = DEFAULT_EARLIEST,
+    not_after_today: bool = True,
 ) -> list[DateResult]:
     """Parse a column; rosters repeat dates (and blanks), so each distinct (value, numeric) is parsed once."""
     if numeric_mask is not None and len(numeric_mask) != len(values):
@@ -279,7 +300,9 @@ def parse_dates(
         key = (value, bool(flag))
         result = cache.get(key)
         if result is None:
-            result = parse_date(value, fmts, numeric=bool(flag), today=today)
+            result = parse_date(
+                value, fmts, numeric=bool(flag), today=today, earliest=earliest, not_after_today=not_after_today
+            )
             cache[key] = result
         out.append(result)
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from assets.lib.person_keys import connected_components
-from schemas.canonical import ADDRESS_PARTS
+from schemas.datasets import ADDRESS_PARTS
 
 HEAD_RELATIONS = frozenset({"chủ hộ", "chu ho", "head"})
 
@@ -30,10 +30,11 @@ def household_clusters(records: pd.DataFrame) -> pd.Series:
     pairs = members.merge(members, on="person_key", suffixes=("_l", "_r"))
     pairs = pairs[pairs["source_household_l"] < pairs["source_household_r"]]
     shared = pairs.groupby(["source_household_l", "source_household_r"]).size().rename("shared").reset_index()
-    larger = pd.concat([shared["source_household_l"].map(size), shared["source_household_r"].map(size)], axis=1).max(
-        axis=1
-    )
-    edges = shared[shared["shared"] > 0.5 * larger].rename(
+    # Sizes as integers even when no pair shares anyone (an empty frame's columns would come out as text).
+    larger = pd.concat(
+        [shared["source_household_l"].map(size), shared["source_household_r"].map(size)], axis=1
+    ).max(axis=1).astype("int64")
+    edges = shared[shared["shared"].astype("int64") > 0.5 * larger].rename(
         columns={"source_household_l": "l", "source_household_r": "r"}
     )
     return connected_components(sorted(size.index), edges)
@@ -49,9 +50,7 @@ def household_tables(records: pd.DataFrame, household_keys: pd.Series) -> tuple[
     best = recs.sort_values(
         ["household_key", "as_of", "_head", "_parts", "record_id"], ascending=[True, False, False, False, True]
     ).drop_duplicates("household_key")
-    households = best[
-        ["household_key", "new_ward_code", *ADDRESS_PARTS]
-    ].reset_index(drop=True)
+    households = best[["household_key", "new_ward_code", *ADDRESS_PARTS]].reset_index(drop=True)
     households["members"] = households["household_key"].map(recs.groupby("household_key")["person_key"].nunique())
     households["source_households"] = households["household_key"].map(
         recs.groupby("household_key")["source_household"].nunique()

@@ -24,7 +24,7 @@ import pandas as pd
 
 from assets.lib.codecs import EncodingError, decode_bytes
 from assets.lib.vietnamese import vietnamese_share
-from schemas.canonical import DATASET_FIELDS, NUMERIC_FIELDS, SOURCE_ROW
+from schemas.canonical import NUMERIC_FIELDS, SOURCE_ROW
 from schemas.manifest import SourceManifest
 
 # Fields whose text must read as Vietnamese when the declared encoding is right.
@@ -153,7 +153,7 @@ class _Mapper:
 
 
 def _field_order(manifest: SourceManifest) -> list[str]:
-    order = {f: i for i, f in enumerate(sorted(DATASET_FIELDS[manifest.dataset]))}
+    order = {f: i for i, f in enumerate(manifest.dataset_spec.field_names)}
     return sorted(set(manifest.field_of_column.values()), key=order.__getitem__)
 
 

@@ -1,7 +1,10 @@
-"""The routing table: which new ward each residential group (or street) of a split former ward went to.
+"""The routing table, and placing records with it: which new ward each residential group (or street) of a split
+former ward went to.
 
-It is an editable reference table (BRIEF §4), set by the city's implementing documents; the project never
-guesses. Problems are reported with the file, the row and the column.
+It is an editable reference table, set by the city's implementing documents; the project never guesses.
+Problems are reported with the file, the row and the column. A record is placed by its residential group
+first, then by its street (with alley / house-range / parity refinements, the most specific matching rule
+winning), else it goes to the review queue with the reason (a `review` rule of data_quality/rules.py).
 """
 
 from __future__ import annotations
@@ -10,7 +13,12 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from assets.lib.addresses import alley_key, normalise_group, street_key
+import pandas as pd
+
+from assets.lib.addresses import alley_key, house_number_key, normalise_group, street_key
+from data_quality.rules import NO_GROUP_OR_STREET, STREET_AMBIGUOUS, UNKNOWN_GROUP_AND_STREET
+from schemas import canonical as c
+from schemas.datasets import Dataset, Kind
 
 ROUTING_COLUMNS = ("former_ward_code", "residential_group", "street", "new_ward_code")
 REFINEMENT_COLUMNS = ("alley", "house_from", "house_to", "parity")
@@ -152,17 +160,17 @@ class Router:
         if group is not None and (former_ward, group) in self._groups:
             return Placement(self._groups[(former_ward, group)], "group", None)
         if street is None:
-            return Placement(None, None, "no_group_or_street" if group is None else "unknown_group_and_street")
+            return Placement(None, None, NO_GROUP_OR_STREET if group is None else UNKNOWN_GROUP_AND_STREET)
         candidates = self._streets.get((former_ward, street))
         if not candidates:
-            return Placement(None, None, "unknown_group_and_street")
+            return Placement(None, None, UNKNOWN_GROUP_AND_STREET)
         matching = [r for r in candidates if _matches(r, alley, house)]
         if not matching:
-            return Placement(None, None, "street_ambiguous")
+            return Placement(None, None, STREET_AMBIGUOUS)
         best = max(r.specificity for r in matching)
         wards = {r.new_ward_code for r in matching if r.specificity == best}
         if len(wards) != 1:
-            return Placement(None, None, "street_ambiguous")
+            return Placement(None, None, STREET_AMBIGUOUS)
         return Placement(wards.pop(), "street+refinement" if best else "street", None)
 
 
@@ -179,3 +187,41 @@ def _matches(rule: RoutingRule, alley: str | None, house: int | None) -> bool:
         if rule.parity is not None and (house % 2 == 1) != (rule.parity == "odd"):
             return False
     return True
+
+
+def route_frame(harmonised: pd.DataFrame, dataset: Dataset, former_ward: str, router: Router) -> pd.DataFrame:
+    """Place every accepted record of a harmonised partition; unplaceable ones are marked for review."""
+    kinds = (Kind.RESIDENTIAL_GROUP, Kind.STREET, Kind.ALLEY, Kind.HOUSE_NUMBER)
+    part = {kind: dataset.of_kind(kind)[0].name for kind in kinds if dataset.of_kind(kind)}
+    out = harmonised.copy()
+    ok = out[c.DISPOSITION] == c.ACCEPTED
+    accepted = out.loc[ok]
+
+    def column(kind: Kind) -> list[object]:
+        return list(accepted[part[kind]]) if kind in part else [None] * len(accepted)
+
+    streets = {s: street_key(s) for s in set(column(Kind.STREET)) if isinstance(s, str)}
+    placements = [
+        router.place(
+            former_ward,
+            group if isinstance(group, str) else None,
+            streets.get(street) if isinstance(street, str) else None,
+            alley_key(alley) if isinstance(alley, str) else None,
+            house_number_key(house) if isinstance(house, str) else None,
+        )
+        for group, street, alley, house in zip(
+            column(Kind.RESIDENTIAL_GROUP), column(Kind.STREET), column(Kind.ALLEY), column(Kind.HOUSE_NUMBER),
+            strict=True,
+        )
+    ]  # fmt: skip
+    out["new_ward_code"] = c.object_column([None] * len(out), out.index)
+    out["route_method"] = c.object_column([None] * len(out), out.index)
+    out.loc[ok, "new_ward_code"] = pd.Series(
+        [p.new_ward_code for p in placements], index=accepted.index, dtype="object"
+    )
+    out.loc[ok, "route_method"] = pd.Series([p.method for p in placements], index=accepted.index, dtype="object")
+    reasons = pd.Series([p.reason for p in placements], index=accepted.index, dtype="object")
+    reasons = reasons[reasons.notna()]
+    out.loc[reasons.index, c.DISPOSITION] = c.REVIEW
+    out.loc[reasons.index, c.RULES] = reasons
+    return out

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from schemas.canonical import ADDRESS_PARTS
+from schemas.datasets import ADDRESS_PARTS
 
 ADDRESS_FIELDS = (*ADDRESS_PARTS, "new_ward_code")
 GOLDEN_COLUMNS = (

@@ -47,6 +47,19 @@ def content_hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     ]
 
 
+def conform(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
+    """``frame``'s columns in ``table``'s order, integer columns as integers (a staged column of whole numbers
+    with gaps comes back from Parquet as floats, which PostgreSQL's COPY would refuse as "1.0")."""
+    missing = [c.name for c in table.columns if c.name not in frame.columns]
+    if missing:
+        raise WarehouseError(f"frame for {table.name} lacks column(s) {missing}")
+    out = frame[[c.name for c in table.columns]]
+    integers = [c.name for c in table.columns if isinstance(c.type, sa.Integer) and out[c.name].dtype.kind == "f"]
+    if integers:
+        out = out.astype({name: "Int64" for name in integers})
+    return out
+
+
 class Warehouse(abc.ABC):
     """A warehouse engine plus the one engine-specific operation: bulk staging of a frame."""
 
@@ -69,15 +82,12 @@ class Warehouse(abc.ABC):
         columns = [sa.Column(c.name, c.type) for c in table.columns]
         staged = sa.Table(name, sa.MetaData(), *columns, prefixes=["TEMPORARY"])
         staged.create(conn)
-        missing = [c.name for c in table.columns if c.name not in frame.columns]
-        if missing:
-            raise WarehouseError(f"frame for {table.name} lacks column(s) {missing}")
-        self._bulk_insert(conn, name, frame[[c.name for c in table.columns]])
+        self._bulk_insert(conn, name, conform(frame, table))
         return staged
 
     def append(self, conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
         """Insert ``frame``'s rows into ``table`` by the fast path (for append-only history tables)."""
-        self._bulk_insert(conn, table.name, frame[[c.name for c in table.columns]])
+        self._bulk_insert(conn, table.name, conform(frame, table))
         return len(frame)
 
     def replace_scope(

@@ -2,13 +2,13 @@
 
 Comparisons and blocking rules in :mod:`assets.lib.linkage.model` are written once; Splink renders them for the
 backend chosen here. The default is an in-process DuckDB, which links a whole city's wards on one machine.
-A national deployment switches to Splink's Spark backend by setting ``WARDMERGE_LINKAGE_BACKEND=spark``
-(with a SparkSession available to ``SparkSession.builder.getOrCreate()``); nothing else changes.
+A national deployment switches to Splink's Spark backend by the deployment setting ``WARDMERGE_LINKAGE_BACKEND=spark``
+(with a SparkSession available to ``SparkSession.builder.getOrCreate()``); nothing else changes. The settings
+are read from the environment in one place (pipelines/settings.py) and passed down; this module reads none.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -16,12 +16,12 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["BACKEND_ENV", "BackendError", "LinkageBackend", "create_backend"]
+__all__ = ["BACKENDS", "DEFAULT_MEMORY_LIMIT", "BackendError", "LinkageBackend", "create_backend"]
 
-#: Environment variable naming the Splink backend: ``duckdb`` (default) or ``spark``.
-BACKEND_ENV = "WARDMERGE_LINKAGE_BACKEND"
+#: The Splink backends this project can create.
+BACKENDS = ("duckdb", "spark")
 #: DuckDB memory cap for linkage: well under the 4 GiB the scale-1 run may use, with room for pandas.
-DUCKDB_MEMORY_LIMIT = os.environ.get("WARDMERGE_LINKAGE_MEMORY", "2GB")
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 class BackendError(RuntimeError):
@@ -56,7 +56,7 @@ class LinkageBackend:
         self.close()
 
 
-def _duckdb(threads: int | None) -> LinkageBackend:
+def _duckdb(threads: int | None, memory_limit: str) -> LinkageBackend:
     import duckdb
     from splink import DuckDBAPI
 
@@ -65,7 +65,7 @@ def _duckdb(threads: int | None) -> LinkageBackend:
     con = duckdb.connect(
         ":memory:",
         config={
-            "memory_limit": DUCKDB_MEMORY_LIMIT,
+            "memory_limit": memory_limit,
             "temp_directory": spill,
             # Deterministic row order where Splink relies on it (sampling with a seed).
             "preserve_insertion_order": True,
@@ -85,16 +85,18 @@ def _spark() -> LinkageBackend:  # pragma: no cover - needs a Spark cluster
         from pyspark.sql import SparkSession
         from splink import SparkAPI
     except ImportError as exc:
-        raise BackendError(f"{BACKEND_ENV}=spark needs pyspark installed ({exc})") from exc
+        raise BackendError(f"linkage backend spark needs pyspark installed ({exc})") from exc
     spark = SparkSession.builder.getOrCreate()
     return LinkageBackend("spark", SparkAPI(spark_session=spark))
 
 
-def create_backend(name: str | None = None, *, threads: int | None = None) -> LinkageBackend:
-    """The Splink backend named by ``name`` or ``$WARDMERGE_LINKAGE_BACKEND`` (default ``duckdb``)."""
-    chosen = (name or os.environ.get(BACKEND_ENV) or "duckdb").strip().lower()
+def create_backend(
+    name: str = "duckdb", *, memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None
+) -> LinkageBackend:
+    """The Splink backend called ``name`` (``duckdb``, in process; or ``spark``, the active SparkSession)."""
+    chosen = name.strip().lower()
     if chosen == "duckdb":
-        return _duckdb(threads)
+        return _duckdb(threads, memory_limit)
     if chosen == "spark":
         return _spark()
-    raise BackendError(f"unknown linkage backend {chosen!r}; expected 'duckdb' or 'spark' (set {BACKEND_ENV})")
+    raise BackendError(f"unknown linkage backend {chosen!r}; expected {' or '.join(map(repr, BACKENDS))}")

@@ -25,7 +25,7 @@ from splink import Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
 
-from assets.lib.linkage.backend import LinkageBackend, create_backend
+from assets.lib.linkage.backend import DEFAULT_MEMORY_LIMIT, LinkageBackend, create_backend
 from assets.lib.linkage.features import build_features
 
 __all__ = [
@@ -405,7 +405,14 @@ def apply_m_floor(model: dict[str, Any], floor: float = M_FLOOR) -> dict[str, An
     return model
 
 
-def link_records(records: pd.DataFrame, *, seed: int = 42, backend: LinkageBackend | None = None) -> LinkageRun:
+def link_records(
+    records: pd.DataFrame,
+    *,
+    seed: int = 42,
+    backend: LinkageBackend | None = None,
+    backend_name: str = "duckdb",
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+) -> LinkageRun:
     """Score candidate pairs of ``records`` (resident_record rows plus a unique ``record_id``).
 
     Returns pairs with match_weight >= REVIEW_THRESHOLD, the trained model and its chart. Training is
@@ -418,7 +425,7 @@ def link_records(records: pd.DataFrame, *, seed: int = 42, backend: LinkageBacke
     features = build_features(records)
     stats["seconds_features"] = round(time.perf_counter() - started, 2)
     own_backend = backend is None
-    backend = backend or create_backend()
+    backend = backend or create_backend(backend_name, memory_limit=memory_limit)
     try:
         table = backend.register(features, "wardmerge_person_features")
         trained = train(Linker(table, settings(), log_level=logging.ERROR), table, seed=seed, stats=stats)

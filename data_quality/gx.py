@@ -1,4 +1,4 @@
-"""Great Expectations 1.x suites that apply BRIEF §4's quarantine rules, run by the validate asset.
+"""Great Expectations 1.x: the expectations of a dataset's rules (data_quality/rules.py), run by the validate stage.
 
 Each expectation carries the name of the rule it enforces (``meta["rule"]``). Validation asks for COMPLETE
 results keyed by the frame's row key, so the validate asset learns *which* records failed which rule. GX echoes
@@ -7,7 +7,6 @@ the failing values in its results: only the row keys leave this module, never th
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from collections.abc import Iterable
@@ -18,10 +17,8 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from data_quality.rules import rule
-
-ROW_KEY = "_row_key"
-SUITE_RESIDENTS = "residents"
+from data_quality.rules import Rule
+from schemas.canonical import ROW_KEY
 
 _lock = threading.Lock()
 
@@ -42,49 +39,29 @@ class ValidationRunError(RuntimeError):
     """An expectation could not be evaluated (GX reports it as an exception, not as failing rows)."""
 
 
-def resident_expectations(sex_keys: Iterable[str], today: dt.date) -> list[gxe.Expectation]:
-    """The residents suite over the validate asset's checked columns (see assets/validate.py)."""
-    lower = pd.Timestamp(1900, 1, 1)
-    upper = pd.Timestamp(today)
-    specs: list[tuple[str, gxe.Expectation]] = [
-        ("name_missing", gxe.ExpectColumnValuesToNotBeNull(column="full_name")),
-        ("dob_missing", gxe.ExpectColumnValuesToNotBeNull(column="date_of_birth")),
-        (
-            "dob_unparseable",
-            gxe.ExpectColumnValuesToNotBeInSet(column="dob_error", value_set=["unparseable"]),
-        ),
-        ("dob_impossible", gxe.ExpectColumnValuesToNotBeInSet(column="dob_error", value_set=["impossible"])),
-        ("dob_in_future", gxe.ExpectColumnValuesToNotBeInSet(column="dob_error", value_set=["in_future"])),
-        (
-            "dob_before_1900",
-            gxe.ExpectColumnValuesToNotBeInSet(column="dob_error", value_set=["before_1900"]),
-        ),
-        # The parsed date must also lie in the bounds (Timestamps: string bounds make GX error silently).
-        (
-            "dob_in_future",
-            gxe.ExpectColumnValuesToBeBetween(column="dob_value", min_value=lower, max_value=upper),
-        ),
-        (
-            "national_id_not_digits",
-            gxe.ExpectColumnValuesToMatchRegex(column="national_id_norm", regex=r"^[0-9]+$"),
-        ),
-        (
-            "national_id_bad_length",
-            # Non-digit IDs are the rule above's; this one judges the length of digit-only IDs.
-            gxe.ExpectColumnValuesToMatchRegex(column="national_id_norm", regex=r"^(?:[0-9]{9}|[0-9]{12}|.*[^0-9].*)$"),
-        ),
-        (
-            "national_id_contradicts_cccd",
-            gxe.ExpectColumnValuesToBeInSet(column="cccd_agrees", value_set=[True]),
-        ),
-        ("sex_unmapped", gxe.ExpectColumnValuesToBeInSet(column="sex_key", value_set=sorted(set(sex_keys)))),
-    ]
-    out = []
-    for name, expectation in specs:
-        rule(name)  # fail fast on a rule name the rules table does not know
-        expectation.meta = {"rule": name}
-        out.append(expectation)
-    return out
+def expectation(rule: Rule) -> gxe.Expectation:
+    """The Great Expectations expectation that checks a rule (its ``meta`` names the rule)."""
+    spec = rule.expect
+    if spec is None:
+        raise ValueError(f"rule {rule.name} is not checked by the suite")
+    made: gxe.Expectation
+    if spec.kind == "not_null":
+        made = gxe.ExpectColumnValuesToNotBeNull(column=spec.column)
+    elif spec.kind == "null":
+        made = gxe.ExpectColumnValuesToBeNull(column=spec.column)
+    elif spec.kind == "in_set":
+        made = gxe.ExpectColumnValuesToBeInSet(column=spec.column, value_set=list(spec.values))
+    elif spec.kind == "not_in_set":
+        made = gxe.ExpectColumnValuesToNotBeInSet(column=spec.column, value_set=list(spec.values))
+    else:
+        made = gxe.ExpectColumnValuesToMatchRegex(column=spec.column, regex=spec.regex or "")
+    made.meta = {"rule": rule.name}
+    return made
+
+
+def suite_expectations(rules: Iterable[Rule]) -> list[gxe.Expectation]:
+    """One expectation per rule that the suite checks, in the rules' order."""
+    return [expectation(r) for r in rules if r.expect is not None]
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,1 @@
+"""Each dataset's own rules (its Great Expectations suite), one module per dataset: ``DATASET`` and ``RULES``."""

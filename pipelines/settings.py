@@ -1,0 +1,83 @@
+"""The deployment's settings: the one place the environment is read.
+
+`wardmerge run` builds them from its options (falling back to the environment) and passes them to the
+definitions; `dagster dev` builds them from the environment alone. Relative paths resolve against the current
+directory; the defaults suit a run from the checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from assets.lib.linkage.backend import DEFAULT_MEMORY_LIMIT
+from assets.resources import DeploymentSettings
+from schemas import SHIPPED_ROUTING, SHIPPED_SOURCES
+
+ENV_LANDING = "WARDMERGE_LANDING"
+ENV_SOURCES = "WARDMERGE_SOURCES"
+ENV_ROUTING = "WARDMERGE_ROUTING"
+ENV_WAREHOUSE = "WARDMERGE_WAREHOUSE_URL"
+ENV_WARD = "WARDMERGE_WARD"
+ENV_DATA_DIR = "WARDMERGE_DATA_DIR"
+ENV_LINKAGE_BACKEND = "WARDMERGE_LINKAGE_BACKEND"
+ENV_LINKAGE_MEMORY = "WARDMERGE_LINKAGE_MEMORY"
+
+DEFAULT_WARD = "00322"
+DEFAULT_LANDING = "data/landing"
+DEFAULT_DATA_DIR = "data"
+DEFAULT_WAREHOUSE = "duckdb:///data/warehouse.duckdb"
+
+# Setting name (as the CLI's option and the settings object call it) → environment variable and default.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "landing_dir": (ENV_LANDING, DEFAULT_LANDING),
+    "sources_dir": (ENV_SOURCES, str(SHIPPED_SOURCES)),
+    "routing_table": (ENV_ROUTING, str(SHIPPED_ROUTING)),
+    "warehouse_url": (ENV_WAREHOUSE, DEFAULT_WAREHOUSE),
+    "ward": (ENV_WARD, DEFAULT_WARD),
+    "data_dir": (ENV_DATA_DIR, DEFAULT_DATA_DIR),
+    "linkage_backend": (ENV_LINKAGE_BACKEND, "duckdb"),
+    "linkage_memory": (ENV_LINKAGE_MEMORY, DEFAULT_MEMORY_LIMIT),
+}
+_PATHS = ("landing_dir", "sources_dir", "routing_table", "data_dir")
+
+
+def _absolute(path: str) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def normalise_warehouse_url(url: str) -> str:
+    """A DuckDB file path made absolute (relative to the current directory); ``postgres://`` as ``postgresql://``.
+
+    Raises ``sqlalchemy.exc.ArgumentError`` for text that is no URL.
+    """
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "duckdb":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not Path(database).is_absolute():
+            url = parsed.set(database=_absolute(database)).render_as_string(hide_password=False)
+    return url
+
+
+def build_settings(
+    overrides: Mapping[str, str | None] | None = None, environ: Mapping[str, str] | None = None
+) -> DeploymentSettings:
+    """Settings from explicit values (the CLI's options), else the environment, else the defaults.
+
+    Paths are made absolute; the warehouse URL is normalised (``normalise_warehouse_url``), which raises on a
+    URL that does not parse.
+    """
+    environ = os.environ if environ is None else environ
+    values = {}
+    for name, (env, default) in SETTINGS.items():
+        given = (overrides or {}).get(name)
+        values[name] = given if given else environ.get(env) or default
+    for name in _PATHS:
+        values[name] = _absolute(values[name])
+    values["warehouse_url"] = normalise_warehouse_url(values["warehouse_url"])
+    return DeploymentSettings(**values)
