@@ -62,7 +62,7 @@ def warehouse_dispositions(warehouse: Warehouse) -> pd.DataFrame:
             ("quarantine", w.quarantine),
             ("review", w.review_queue),
         ):
-            cols = [table.c.former_ward_code, table.c.source_file, table.c.source_row]
+            cols: list[sa.ColumnElement] = [table.c.former_ward_code, table.c.source_file, table.c.source_row]
             if table is w.resident_record:
                 cols += [table.c.new_ward_code, table.c.dq_flags.label("reasons")]
             if table is w.review_queue:
