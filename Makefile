@@ -6,7 +6,7 @@ SCALE ?= 1
 SEED ?= 42
 LANDING ?= data/landing
 
-.PHONY: run test lint sample-data bench clean
+.PHONY: run ui test lint sample-data bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,15 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Generates the sample rosters once (deterministic), then consolidates them into data/warehouse.duckdb.
+# Generates the sample rosters once (deterministic), then consolidates them into data/warehouse.duckdb. The run is
+# recorded in the checkout's Dagster instance (dagster.yaml), so `make ui` shows it afterwards.
 run: $(BIN)/.installed
 	@test -f $(LANDING)/.generated || { $(BIN)/wardmerge sample-data --out $(LANDING) --scale $(SCALE) --seed $(SEED) && touch $(LANDING)/.generated; }
-	$(BIN)/wardmerge run --landing $(LANDING)
+	DAGSTER_HOME=$(CURDIR) $(BIN)/wardmerge run --landing $(LANDING)
+
+# The Dagster UI on the same instance and settings: http://127.0.0.1:3000
+ui: $(BIN)/.installed
+	DAGSTER_HOME=$(CURDIR) $(BIN)/dagster dev
 
 test: $(BIN)/.installed lint
 	$(BIN)/pytest

@@ -68,6 +68,7 @@ def build_link_assets() -> list[AssetsDefinition]:
                 "merges": stats["merges"],
                 "splits": stats["splits"],
                 "review_pairs": stats["review_pairs"],
+                "preview": MetadataValue.md(stats["preview"]),
                 "match_threshold": MATCH_THRESHOLD,
                 "review_threshold": REVIEW_THRESHOLD,
                 "linkage": MetadataValue.json(run.stats),

@@ -23,9 +23,12 @@ from dagster import (
     asset,
 )
 
+from assets.lib.harmonisation import harmonised_columns
 from assets.lib.loading import AccountingError, accounting_problems, load_partition
 from assets.metadata import table_metadata
 from assets.resources import DeploymentSettings, WarehouseResource, remove_staging
+from data_quality.masking import preview_markdown
+from schemas import canonical as c
 from schemas import warehouse as w
 from schemas.datasets import Dataset
 from schemas.names import CHECK_ACCOUNTING, GROUP_LOAD, final_stage, partition_stages, raw_asset
@@ -83,6 +86,7 @@ def _records_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefin
             raise Failure(description=str(exc), metadata={"former_ward": former_ward}) from None
         # Staging files are personal data at rest: gone once the warehouse holds the rows.
         removed = remove_staging(settings.staging, former_ward, list(partition_stages(ds)))
+        accepted = final[final[c.DISPOSITION] == c.ACCEPTED]
         with wh.engine.connect() as conn:
             problems = accounting_problems(conn, raw, former_ward, ds.name)
             total = conn.execute(sa.select(sa.func.count()).select_from(record_table)).scalar_one()
@@ -95,6 +99,7 @@ def _records_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefin
                 "review": loaded.rows[w.review_queue.name],
                 "changes": MetadataValue.json({k: v.__dict__ for k, v in loaded.changes.items()}),
                 "staging_files_removed": removed,
+                "preview": MetadataValue.md(preview_markdown(accepted[list(harmonised_columns(ds))])),
             },
             check_results=[
                 AssetCheckResult(

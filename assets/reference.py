@@ -7,7 +7,7 @@ Hoàng Văn Thụ). Source: the registries bundled in the `vietnamadminunits` pa
 
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
-from assets.lib.loading import with_hash
+from assets.lib.warehouse import with_hash
 from assets.metadata import table_metadata
 from assets.resources import DeploymentSettings, WarehouseResource
 from schemas import warehouse as w

@@ -87,7 +87,7 @@ def check_settings(settings: DeploymentSettings) -> ManifestScan:
         new_codes = set(load_admin_units().query("era == 'new'")["code"])
         load_routing_table(settings.routing, known_new_codes=new_codes)
     except RoutingTableError as exc:
-        raise ConfigError("--routing", ENV_ROUTING, settings.routing, str(exc).split(": ", 1)[-1]) from None
+        raise ConfigError("--routing", ENV_ROUTING, settings.routing, exc.detail) from None
     data_dir = Path(settings.data_dir)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)

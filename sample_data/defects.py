@@ -14,6 +14,14 @@ import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
+from data_quality.rules import (
+    RECORD_ID_DUPLICATE,
+    RECORD_ID_MISSING,
+    ROUTING_RULES,
+    TEXT_CONTROL_CHARACTERS,
+    UNKNOWN_GROUP_AND_STREET,
+    rules_of,
+)
 from sample_data.geography import WardGeography
 from sample_data.identifiers import (
     cccd_contradicting,
@@ -28,14 +36,13 @@ from sample_data.names import caps_without_marks, has_movable_tone, restyle_tone
 from sample_data.population import Household, Member, Person
 from sample_data.profiles import Profile
 
-# fmt: off
-QUARANTINE_RULES = (
-    "name_missing", "dob_missing", "dob_unparseable", "dob_impossible", "dob_in_future", "dob_before_1900",
-    "national_id_not_digits", "national_id_bad_length", "national_id_contradicts_cccd", "sex_unmapped",
-)
-# fmt: on
-FLAG_RULES = ("national_id_missing", "phone_missing", "phone_unparseable", "dob_year_only")
-REVIEW_REASONS = ("no_group_or_street", "street_ambiguous", "unknown_group_and_street")
+# The rules the defect rates inject, from the rules table (one rate per content rule of the residents suite):
+# record identity is broken through empty or repeated key fields instead, and control characters, a residence
+# type outside the value map, are never generated.
+_NOT_INJECTED = {RECORD_ID_MISSING, RECORD_ID_DUPLICATE, TEXT_CONTROL_CHARACTERS, "residence_type_unmapped"}
+QUARANTINE_RULES = tuple(r.name for r in rules_of("residents", "quarantine") if r.name not in _NOT_INJECTED)
+FLAG_RULES = tuple(r.name for r in rules_of("residents", "flag") if r.name not in _NOT_INJECTED)
+REVIEW_REASONS = tuple(r.name for r in ROUTING_RULES)
 
 
 class DefectRateError(ValueError):
@@ -249,10 +256,10 @@ class Renderer:
             if self.profile.record_id is None and rule in ("name_missing", "dob_missing"):
                 # A source without an id column derives it from name, birth date and household: with a key
                 # field empty there is no id either, and the pipeline says so first.
-                rules.insert(0, "record_id_missing")
+                rules.insert(0, RECORD_ID_MISSING)
             return Rendered(values, "quarantine", rules, flags, variations)
         if placement.new_ward_code is None:
-            return Rendered(values, "review", [placement.reason or "unknown_group_and_street"], flags, variations)
+            return Rendered(values, "review", [placement.reason or UNKNOWN_GROUP_AND_STREET], flags, variations)
         return Rendered(values, "loaded", sorted(flags), flags, variations)
 
     # -- fields ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from data_quality.rules import RECORD_ID_DUPLICATE
 from sample_data.defects import DefectRates, Rendered, Renderer
 from sample_data.geography import RoutingTableUnusable, WardGeography, build_geography
 from sample_data.population import Household, Person, Population, build_population
@@ -327,14 +328,14 @@ def _key_text(value: object) -> str:
 
 
 def _check_derived_key(rendered: Rendered, household: str, seen: set[tuple[str, str, str]]) -> None:
-    """Without an id column the pipeline derives one from name, birth date and household (BRIEF §4): two
-    records with the same three values get the same id, and the second is quarantined as a duplicate."""
+    """Without an id column the pipeline derives one from name, birth date and household (`record_id_from`, see
+    docs/manifests.md): two records with the same three values get the same id; the second is quarantined."""
     key = (_key_text(rendered.values["full_name"]), _key_text(rendered.values["date_of_birth"]), _key_text(household))
     if not all(key):
         return
     if key in seen:
         rules = rendered.rules if rendered.disposition == "quarantine" else []
-        rendered.rules = ["record_id_duplicate", *rules]
+        rendered.rules = [RECORD_ID_DUPLICATE, *rules]
         rendered.disposition = "quarantine"
         rendered.variations.append("derived_id_duplicate")
         return

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assets.lib.vietnamese import strip_marks
+from data_quality.rules import NO_GROUP_OR_STREET, STREET_AMBIGUOUS, UNKNOWN_GROUP_AND_STREET
 
 
 class RoutingTableUnusable(ValueError):
@@ -89,21 +90,21 @@ class WardGeography:
         return [g for g, w in self.group_ward.items() if w == new_ward]
 
     def place(self, group: int | None, street: str | None, alley: str | None, house: int | None) -> Placement:
-        """The routing semantics of BRIEF §4 on true values (group known ⇒ placed; else by street)."""
+        """The routing semantics (README, "The routing table") on true values (group known ⇒ placed; else by street)."""
         if group is not None and group in self.group_ward:
             return Placement(self.group_ward[group], None)
         if street is None:
-            return Placement(None, "no_group_or_street" if group is None else "unknown_group_and_street")
+            return Placement(None, NO_GROUP_OR_STREET if group is None else UNKNOWN_GROUP_AND_STREET)
         rules = self.street_rules.get(street)
         if not rules:
-            return Placement(None, "unknown_group_and_street")
+            return Placement(None, UNKNOWN_GROUP_AND_STREET)
         matching = [r for r in rules if r.matches(alley, house)]
         if not matching:
-            return Placement(None, "street_ambiguous")
+            return Placement(None, STREET_AMBIGUOUS)
         best = max(r.specificity for r in matching)
         wards = sorted({r.new_ward_code for r in matching if r.specificity == best})
         if len(wards) != 1:
-            return Placement(None, "street_ambiguous")
+            return Placement(None, STREET_AMBIGUOUS)
         return Placement(wards[0], None)
 
     def street_wards(self, address: Address) -> list[str]:

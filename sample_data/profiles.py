@@ -366,7 +366,7 @@ def manifest_document(profile: Profile, former: FormerWard) -> str:
     """YAML text of the committed manifest, with a header saying where it comes from."""
     header = (
         f"# Residents roster of the former Phường {former.short_name} ({former.code}), as the sample-data\n"
-        f"# generator writes it (profile {profile.key}). Edit to match a real delivery; keys: BRIEF §4.\n"
+        f"# generator writes it (profile {profile.key}). Edit to match a real delivery; keys: docs/manifests.md.\n"
     )
     body = yaml.safe_dump(
         manifest_data(profile, former), allow_unicode=True, sort_keys=False, default_flow_style=False, width=110

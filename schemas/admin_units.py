@@ -8,7 +8,7 @@ the PyPI package ``vietnamadminunits`` (MIT): ``data/dataset.db`` (SQLite, table
 
 We read those two files directly and never import the package: its ``__init__`` imports the converter, which
 pulls geopy/shapely and builds an online geocoder, and its ``convert_address`` sends addresses of split wards
-to a third-party service (BRIEF §2, §3 "no network at run time").
+to a third-party service, and this project never uses the network at run time.
 
 Facts of the bundled data (vietnamadminunits 1.0.4), checked by ``tests/test_admin_units.py``:
 
@@ -155,7 +155,7 @@ class FormerWard:
     receiving: tuple[tuple[str, str], ...]
 
     def other_receivers(self, new_code: str) -> tuple[tuple[str, str], ...]:
-        """The receivers other than ``new_code``: where "the rest went" (BRIEF §2's last column)."""
+        """The receivers other than ``new_code``: where "the rest went" (docs/domain.md lists them for Tương Mai)."""
         return tuple(r for r in self.receiving if r[0] != new_code)
 
 

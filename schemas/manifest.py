@@ -186,8 +186,15 @@ def load_manifest(path: Path) -> SourceManifest:
     try:
         with path.open(encoding="utf-8") as fh:
             raw = yaml.safe_load(fh)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ManifestError(path, f"cannot read YAML: {exc}") from exc
+    except OSError as exc:
+        raise ManifestError(path, f"cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ManifestError(path, "is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        # One line: what the YAML parser expected and where (its own message spans several lines).
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ManifestError(path, f"cannot read YAML: {getattr(exc, 'problem', None) or 'invalid'}{where}") from None
     if not isinstance(raw, dict):
         raise ManifestError(path, "expected a mapping of keys at the top level")
     try:

@@ -29,7 +29,7 @@ from schemas.admin_units import (
 
 REPO = Path(__file__).resolve().parents[1]
 
-# BRIEF §2: the ten former wards of the new Tương Mai, their former district, and where the rest went.
+# The ten former wards of the new Tương Mai, their former district, and where the rest went.
 TUONG_MAI_FORMER = [
     ("00280", "Đồng Tâm", "Quận Hai Bà Trưng", {"00292": "Bạch Mai"}),
     ("00295", "Minh Khai", "Quận Hai Bà Trưng", {"00292": "Bạch Mai"}),
@@ -257,7 +257,7 @@ def test_loaders_return_copies_so_callers_cannot_corrupt_the_cache() -> None:
 
 
 def test_registry_is_read_without_importing_the_online_converter() -> None:
-    # Importing vietnamadminunits pulls geopy/shapely and an online geocoder (BRIEF §2).
+    # Importing vietnamadminunits pulls geopy/shapely and an online geocoder.
     code = (
         "import sys; from schemas.admin_units import load_crosswalk, former_wards;"
         "load_crosswalk(); former_wards('00322');"

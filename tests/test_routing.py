@@ -63,6 +63,39 @@ def test_router_places_by_group_then_street(router, ward, group, street, alley, 
     assert (placement.new_ward_code, placement.method, placement.reason) == expected
 
 
+SPECIFIC = """former_ward_code,residential_group,street,new_ward_code,alley,house_from,house_to,parity
+00298,,Kim Đồng,00292,,,,
+00298,,Kim Đồng,00322,,1,199,
+00298,,Kim Đồng,00331,,1,199,odd
+00298,,Kim Đồng,00283,45,,,
+00298,,Kim Đồng,00301,45,1,50,
+"""
+
+
+@pytest.mark.parametrize(
+    ("alley", "house", "expected"),
+    [
+        (None, None, ("00292", "street")),  # only the bare street rule matches
+        (None, "250", ("00292", "street")),  # beyond every range
+        (None, "20", ("00322", "street+refinement")),  # the range beats the bare street
+        (None, "21", ("00331", "street+refinement")),  # range and parity beat the range alone
+        ("Ngõ 45", None, ("00283", "street+refinement")),  # the alley beats the bare street
+        ("Ngõ 45", "30", ("00301", "street+refinement")),  # alley and range beat the range alone and the alley
+        ("ngõ 45", "60", ("00322", "street+refinement")),  # outside the alley's range: range (2) beats alley (1)
+        ("Ngõ 45", "31", (None, None)),  # alley+range and range+odd tie at three refinements, different wards
+    ],
+)
+def test_the_most_specific_matching_rule_wins(tmp_path, alley, house, expected):
+    path = tmp_path / "routing.csv"
+    path.write_text(SPECIFIC, encoding="utf-8")
+    placement = Router(load_routing_table(path)).place(
+        "00298", None, street_key("phố Kim Đồng"), alley_key(alley) if alley else None,
+        house_number_key(house) if house else None,
+    )  # fmt: skip
+    assert (placement.new_ward_code, placement.method) == expected
+    assert placement.reason == (None if expected[0] else "street_ambiguous")
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [

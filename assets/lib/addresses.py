@@ -1,6 +1,6 @@
 """Residential groups, streets, alleys and house numbers as ward offices write them, parsed for routing.
 
-The routing table (BRIEF §4) places a record by its residential group (tổ dân phố), else by its street,
+The routing table places a record by its residential group (tổ dân phố), else by its street,
 refined by alley or house-number range. Sources spell each part a dozen ways ("Tổ 5", "TDP số 05", "T.5",
 "TO 5"), so every part gets a comparison key here, and free-text addresses are split into parts. The parser
 never guesses: a part it cannot place by the grammar below comes back None and the record goes to review.

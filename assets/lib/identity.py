@@ -1,4 +1,4 @@
-"""Sex codes and national identity numbers (CCCD / CMND) as the former wards recorded them (BRIEF §2).
+"""Sex codes and national identity numbers (CCCD / CMND) as the former wards recorded them.
 
 Excel turns identity numbers into numbers and drops their leading zeros; that damage is repaired only for
 cells the file stored as numbers, because on text it would be a guess. A CCCD's digits 4–6 encode century,

@@ -24,8 +24,8 @@ from assets.lib.households import household_clusters, household_tables, source_h
 from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
 from assets.lib.person_keys import assign_stable_keys, connected_components, resolve_retired
 from assets.lib.survivorship import golden_records
-from assets.lib.warehouse import Warehouse, content_hashes
-from data_quality.masking import mask_record
+from assets.lib.warehouse import Warehouse, content_hashes, with_hash
+from data_quality.masking import mask_record, preview_markdown
 from schemas import warehouse as w
 from schemas.canonical import RECORD_KEY
 
@@ -39,14 +39,6 @@ class LinkError(RuntimeError):
 
 def record_ids(records: pd.DataFrame) -> pd.Series:
     return records["former_ward_code"] + "/" + records["dataset"] + "/" + records["source_record_id"]
-
-
-def _hashed(frame: pd.DataFrame, table: sa.Table, run_id: str) -> pd.DataFrame:
-    frame = frame.copy()
-    frame["run_id"] = run_id
-    content = [c.name for c in table.columns if c.name not in ("run_id", "record_hash")]
-    frame["record_hash"] = content_hashes(frame, content)
-    return frame[[c.name for c in table.columns]]
 
 
 def _read(conn: Connection, warehouse: Warehouse, table: sa.Table) -> pd.DataFrame:
@@ -126,9 +118,9 @@ def link_all(
     person_sync = warehouse.merge_scd2(conn, w.dim_person, golden, key="person_key", now=now)
 
     new_map = resolve_retired(key_map, persons.events, set(golden["person_key"]))
-    map_sync = warehouse.replace_scope(conn, w.person_key_map, _hashed(new_map, w.person_key_map, run_id), {})
+    map_sync = warehouse.replace_scope(conn, w.person_key_map, with_hash(new_map, w.person_key_map, run_id), {})
 
-    xref_rows = _hashed(records, w.person_source_xref, run_id)
+    xref_rows = with_hash(records, w.person_source_xref, run_id)
     xref_sync = warehouse.replace_scope(conn, w.person_source_xref, xref_rows, {})
 
     # Households: source codes holding the same people are one household, with keys as stable as persons'.
@@ -145,13 +137,13 @@ def link_all(
     house_xref = pd.DataFrame({"source_household": houses.keys.index, "household_key": houses.keys.to_numpy()})
     household_sync = {
         "dim_household": warehouse.replace_scope(
-            conn, w.dim_household, _hashed(dim_household, w.dim_household, run_id), {}
+            conn, w.dim_household, with_hash(dim_household, w.dim_household, run_id), {}
         ),
         "household_member": warehouse.replace_scope(
-            conn, w.household_member, _hashed(members, w.household_member, run_id), {}
+            conn, w.household_member, with_hash(members, w.household_member, run_id), {}
         ),
         "household_source_xref": warehouse.replace_scope(
-            conn, w.household_source_xref, _hashed(house_xref, w.household_source_xref, run_id), {}
+            conn, w.household_source_xref, with_hash(house_xref, w.household_source_xref, run_id), {}
         ),
     }
 
@@ -162,7 +154,7 @@ def link_all(
         warehouse.append(conn, w.person_key_event, events)
 
     review = _review_rows(run.pairs, records, records.set_index("record_id")["person_key"])
-    review_sync = warehouse.replace_scope(conn, w.match_review, _hashed(review, w.match_review, run_id), {})
+    review_sync = warehouse.replace_scope(conn, w.match_review, with_hash(review, w.match_review, run_id), {})
 
     _check_xref(conn, len(records))
     stats = {
@@ -172,6 +164,7 @@ def link_all(
         "merges": int((persons.events["event"] == "merge").sum()),
         "splits": int((persons.events["event"] == "split").sum()),
         "review_pairs": len(review),
+        "preview": preview_markdown(golden[["person_key", "full_name", "date_of_birth", "sex", "new_ward_code"]]),
         "decisions_applied": len(decisions),
         "changes": {
             "dim_person": person_sync.__dict__,

@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assets.lib.warehouse import SyncCounts, Warehouse, content_hashes
+from assets.lib.warehouse import SyncCounts, Warehouse, with_hash
 from data_quality.rules import rule
 from schemas import canonical as c
 from schemas import warehouse as w
@@ -28,14 +28,6 @@ _SAMPLE = 10
 
 class AccountingError(RuntimeError):
     """Source rows are missing from, or doubled in, the warehouse tables of a partition."""
-
-
-def with_hash(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
-    """``frame`` shaped as ``table``'s rows, with the content hash a sync compares (run id left out)."""
-    frame = frame.copy()
-    content = [col.name for col in table.columns if col.name not in ("run_id", "record_hash")]
-    frame["record_hash"] = content_hashes(frame, content)
-    return frame[[col.name for col in table.columns]]
 
 
 def _quarantine_rules(quarantine: pd.DataFrame, dataset: str) -> pd.DataFrame:

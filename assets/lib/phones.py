@@ -1,8 +1,8 @@
-"""Vietnamese phone numbers brought to today's 10-digit mobile / 11-digit landline form (BRIEF §2).
+"""Vietnamese phone numbers brought to today's 10-digit mobile / 11-digit landline form.
 
 Rosters span the 2018 renumbering (Decision 798/QĐ-BTTTT: eleven-digit mobiles became ten, network prefix
 changed, last 7 digits kept) and the 2017 landline renumbering, and write +84 / 84 for the leading 0. An
-unparseable phone does not reject a record (BRIEF §4): the field is stored null with a flag, so this module
+unparseable phone does not reject a record (the residents suite): the field is stored null with a flag, so this module
 only says what it can prove and never invents digits, except the one leading zero Excel drops from numbers.
 """
 

@@ -26,8 +26,11 @@ REFINEMENT_COLUMNS = ("alley", "house_from", "house_to", "parity")
 
 class RoutingTableError(ValueError):
     def __init__(self, path: Path, message: str, row: int | None = None, column: str | None = None) -> None:
-        where = f"{path}" + (f", row {row}" if row is not None else "") + (f", column {column!r}" if column else "")
-        super().__init__(f"{where}: {message}")
+        inside = (f"row {row}" if row is not None else "") + (f", column {column!r}" if column else "")
+        super().__init__(f"{path}{', ' + inside.lstrip(', ') if inside else ''}: {message}")
+        self.path, self.row, self.column = path, row, column
+        # The message without the path, for a caller that names the file already ("row 3, column 'x': …").
+        self.detail = f"{inside.lstrip(', ')}: {message}" if inside else message
 
 
 @dataclass(frozen=True)

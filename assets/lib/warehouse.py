@@ -47,6 +47,17 @@ def content_hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     ]
 
 
+def with_hash(frame: pd.DataFrame, table: sa.Table, run_id: str | None = None) -> pd.DataFrame:
+    """``frame`` shaped as ``table``'s rows, with the content hash a sync compares (the run id is not content:
+    a row that did not change keeps the run that last changed it)."""
+    frame = frame.copy()
+    if run_id is not None:
+        frame["run_id"] = run_id
+    content = [col.name for col in table.columns if col.name not in ("run_id", "record_hash")]
+    frame["record_hash"] = content_hashes(frame, content)
+    return frame[[col.name for col in table.columns]]
+
+
 def conform(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
     """``frame``'s columns in ``table``'s order, integer columns as integers (a staged column of whole numbers
     with gaps comes back from Parquet as floats, which PostgreSQL's COPY would refuse as "1.0")."""

@@ -41,7 +41,7 @@ class LinkageBackend:
         self._close = close
 
     def register(self, frame: pd.DataFrame, table_name: str) -> Any:
-        """Register ``frame`` with Splink (BRIEF §6: register first, then build the Linker)."""
+        """Register ``frame`` with Splink (register first, then build the Linker: Splink 5's order)."""
         return self.db_api.register(frame, table_name=table_name)
 
     def close(self) -> None:
