@@ -25,13 +25,13 @@ sys.path.insert(0, str(ROOT))
 
 from assets.lib.warehouse import warehouse_from_url  # noqa: E402
 from sample_data.evaluation import evaluate_persons, evaluate_residents  # noqa: E402
-from schemas.manifest import load_manifests  # noqa: E402
+from schemas.manifest import scan_manifests  # noqa: E402
 
 
 def pandas_baseline(landing: Path, sources: Path) -> tuple[float, int]:
     """Read every delivered file with plain pandas (bytes as latin-1 where pandas knows no decoder)."""
     started, rows = time.perf_counter(), 0
-    for _path, manifest in load_manifests(sources):
+    for _path, manifest in scan_manifests(sources).valid:
         for file in sorted(landing.glob(manifest.path)):
             if manifest.format == "csv":
                 encoding = manifest.encoding if manifest.encoding in ("utf-8", "utf-8-sig", "cp1258") else "latin-1"

@@ -295,7 +295,7 @@ def _print_hints(console: Any, settings: Any, home: str | None) -> None:
         plain = url.set(drivername="postgresql").render_as_string(hide_password=True)
         ask = f'psql "{plain}" -c "{query}"'
     if home:
-        ui = f"Open the UI (this run is recorded there): DAGSTER_HOME={home} .venv/bin/dagster dev"
+        ui = f"Open the UI (this run is recorded there): make ui, or DAGSTER_HOME={home} .venv/bin/dagster dev"
     else:
         ui = (
             "This run was not recorded for the UI (DAGSTER_HOME is not set; `make run` sets it to the checkout). "
