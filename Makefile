@@ -22,7 +22,7 @@ run: $(BIN)/.installed
 
 # The Dagster UI on the same instance and settings: http://127.0.0.1:3000
 ui: $(BIN)/.installed
-	DAGSTER_HOME=$(CURDIR) $(BIN)/dagster dev
+	umask 077; DAGSTER_HOME=$(CURDIR) $(BIN)/dagster dev
 
 test: $(BIN)/.installed lint
 	$(BIN)/pytest

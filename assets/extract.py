@@ -9,23 +9,18 @@ from collections.abc import Iterator, Sequence
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
-    Failure,
     MetadataValue,
     Output,
     PartitionsDefinition,
     asset,
 )
 
-from assets.lib.extraction import DeliveryError, extract_partition
-from assets.lib.readers import SourceFileError
+from assets.errors import sealed
+from assets.lib.extraction import extract_partition
 from assets.resources import DeploymentSettings
 from data_quality.masking import preview_markdown
 from schemas.datasets import Dataset
-from schemas.manifest import ManifestError
 from schemas.names import GROUP_EXTRACT, raw_asset
-
-# Errors that name manifest, file, row and column (never a value): a partition fails with their message alone.
-DELIVERY_ERRORS = (ManifestError, SourceFileError, DeliveryError)
 
 
 def _raw_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinition:
@@ -39,10 +34,8 @@ def _raw_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinitio
     )
     def raw(context: AssetExecutionContext, settings: DeploymentSettings) -> Iterator[Output]:
         former_ward = context.partition_key
-        try:
+        with sealed(f"former ward {former_ward}, {ds.name}"):
             extracted = extract_partition(settings.landing, settings.manifests(), former_ward, ds, context.run.run_id)
-        except DELIVERY_ERRORS as exc:
-            raise Failure(description=f"former ward {former_ward}, {ds.name}: {exc}") from None
         if not extracted.files:
             context.log.info(f"former ward {former_ward}: no manifest or no delivered file for {ds.name}; skipped")
             return

@@ -13,6 +13,7 @@ from dagster import (
     asset,
 )
 
+from assets.errors import sealed
 from assets.lib.harmonisation import harmonise_frame, harmonised_columns
 from data_quality.masking import preview_markdown
 from schemas import canonical as c
@@ -30,7 +31,8 @@ def _harmonised_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDe
         "IDs with zeros restored only for numeric cells, 10-digit phones, address parts.",
     )
     def harmonised(context: AssetExecutionContext, validated: pd.DataFrame) -> Output[pd.DataFrame]:
-        out = harmonise_frame(validated, ds)
+        with sealed(f"former ward {context.partition_key}, {ds.name}"):
+            out = harmonise_frame(validated, ds)
         accepted = out[out[c.DISPOSITION] == c.ACCEPTED]
         flags = pd.Series([f for cell in accepted[c.FLAGS] for f in c.split_names(cell)], dtype="object")
         return Output(

@@ -10,14 +10,14 @@ from dagster import (
     AssetDep,
     AssetExecutionContext,
     AssetsDefinition,
-    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 
+from assets.errors import sealed
 from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, link_records
-from assets.lib.linking import LinkError, link_all, save_artefacts, xref_problems
+from assets.lib.linking import link_all, save_artefacts, xref_problems
 from assets.metadata import table_metadata
 from assets.resources import DeploymentSettings, WarehouseResource
 from schemas import warehouse as w
@@ -46,17 +46,15 @@ def build_link_assets() -> list[AssetsDefinition]:
     def persons(
         context: AssetExecutionContext, settings: DeploymentSettings, warehouse: WarehouseResource
     ) -> Iterator[MaterializeResult]:
-        wh = warehouse.warehouse
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
         linker = functools.partial(
             link_records, backend_name=settings.linkage_backend, memory_limit=settings.linkage_memory
         )
-        try:
+        with sealed("linking persons"):
+            wh = warehouse.warehouse
             with wh.engine.begin() as conn:
                 stats, run = link_all(conn, wh, context.run.run_id, now, linker=linker)
-        except LinkError as exc:
-            raise Failure(description=str(exc)) from None
-        files = save_artefacts(run, settings.artefacts / "linkage" / context.run.run_id)
+            files = save_artefacts(run, settings.artefacts / "linkage" / context.run.run_id)
         with wh.engine.connect() as conn:
             found = xref_problems(conn)
         yield MaterializeResult(

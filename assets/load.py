@@ -16,15 +16,15 @@ from dagster import (
     AssetExecutionContext,
     AssetIn,
     AssetsDefinition,
-    Failure,
     MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
     asset,
 )
 
+from assets.errors import sealed
 from assets.lib.harmonisation import harmonised_columns
-from assets.lib.loading import AccountingError, accounting_problems, load_partition
+from assets.lib.loading import accounting_problems, load_partition
 from assets.metadata import table_metadata
 from assets.resources import DeploymentSettings, WarehouseResource, remove_staging
 from data_quality.masking import preview_markdown
@@ -62,8 +62,8 @@ def _records_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefin
         raw: pd.DataFrame,
     ) -> Iterator[MaterializeResult]:
         former_ward = context.partition_key
-        wh = warehouse.warehouse
-        try:
+        with sealed(f"former ward {former_ward}, {ds.name}"):
+            wh = warehouse.warehouse
             with wh.engine.begin() as conn:
                 loaded = load_partition(conn, wh, final, raw, former_ward, ds)
                 changes = loaded.changes.values()
@@ -82,8 +82,6 @@ def _records_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefin
                         finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                     )
                 )
-        except AccountingError as exc:
-            raise Failure(description=str(exc), metadata={"former_ward": former_ward}) from None
         # Staging files are personal data at rest: gone once the warehouse holds the rows.
         removed = remove_staging(settings.staging, former_ward, list(partition_stages(ds)))
         accepted = final[final[c.DISPOSITION] == c.ACCEPTED]

@@ -7,6 +7,7 @@ Hoàng Văn Thụ). Source: the registries bundled in the `vietnamadminunits` pa
 
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
+from assets.errors import sealed
 from assets.lib.warehouse import with_hash
 from assets.metadata import table_metadata
 from assets.resources import DeploymentSettings, WarehouseResource
@@ -27,12 +28,13 @@ def build_reference_assets() -> list[AssetsDefinition]:
     def dim_admin_unit(
         context: AssetExecutionContext, settings: DeploymentSettings, warehouse: WarehouseResource
     ) -> MaterializeResult:
-        wh = warehouse.warehouse
-        units = with_hash(load_admin_units(), w.dim_admin_unit)
-        crosswalk = with_hash(load_crosswalk(), w.admin_unit_crosswalk)
-        with wh.engine.begin() as conn:
-            unit_sync = wh.replace_scope(conn, w.dim_admin_unit, units, {})
-            cross_sync = wh.replace_scope(conn, w.admin_unit_crosswalk, crosswalk, {})
+        with sealed("loading the admin-unit registry"):
+            wh = warehouse.warehouse
+            units = with_hash(load_admin_units(), w.dim_admin_unit)
+            crosswalk = with_hash(load_crosswalk(), w.admin_unit_crosswalk)
+            with wh.engine.begin() as conn:
+                unit_sync = wh.replace_scope(conn, w.dim_admin_unit, units, {})
+                cross_sync = wh.replace_scope(conn, w.admin_unit_crosswalk, crosswalk, {})
         report = registry_report()
         wards = [fw for formers in former_wards_of_many(settings.target_wards).values() for fw in formers]
         return MaterializeResult(

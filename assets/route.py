@@ -14,14 +14,14 @@ from dagster import (
     AssetExecutionContext,
     AssetIn,
     AssetsDefinition,
-    Failure,
     MetadataValue,
     Output,
     PartitionsDefinition,
     asset,
 )
 
-from assets.lib.routing import Router, RoutingTableError, load_routing_table, route_frame
+from assets.errors import sealed
+from assets.lib.routing import Router, load_routing_table, route_frame
 from assets.resources import DeploymentSettings
 from data_quality.masking import preview_markdown
 from schemas import canonical as c
@@ -47,11 +47,9 @@ def _routed_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefini
     def routed(
         context: AssetExecutionContext, settings: DeploymentSettings, harmonised: pd.DataFrame
     ) -> Output[pd.DataFrame]:
-        try:
+        with sealed(f"former ward {context.partition_key}, {ds.name}"):
             router = router_for(settings.routing_table, settings.routing.stat().st_mtime)
-        except (RoutingTableError, OSError) as exc:
-            raise Failure(description=f"routing table: {exc}") from None
-        out = route_frame(harmonised, ds, context.partition_key, router)
+            out = route_frame(harmonised, ds, context.partition_key, router)
         where = [f.name for f in ds.of_kind(Kind.RESIDENTIAL_GROUP, Kind.STREET)]
         placed = out[out["new_ward_code"].notna()]
         review = out[out[c.DISPOSITION] == c.REVIEW]

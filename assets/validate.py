@@ -22,6 +22,7 @@ from dagster import (
     asset,
 )
 
+from assets.errors import sealed
 from assets.lib.extraction import manifests_of
 from assets.lib.validation import validate_frame
 from data_quality.masking import preview_markdown
@@ -48,7 +49,8 @@ def _validated_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDef
         "with their rules, flags noted.",
     )
     def validated(context: AssetExecutionContext, raw: pd.DataFrame) -> Iterator[Output | AssetCheckResult]:
-        frame, counts = validate_frame(raw, ds, manifests_of(raw), dt.date.today())
+        with sealed(f"former ward {context.partition_key}, {ds.name}"):
+            frame, counts = validate_frame(raw, ds, manifests_of(raw), dt.date.today())
         rejected = frame[frame[c.DISPOSITION] == c.QUARANTINED]
         yield Output(
             frame,

@@ -19,6 +19,7 @@ import pandas as pd
 
 from data_quality.rules import Rule
 from schemas.canonical import ROW_KEY
+from schemas.errors import WardmergeError
 
 _lock = threading.Lock()
 
@@ -35,7 +36,7 @@ class ExpectationOutcome:
     failed_keys: tuple[int, ...]
 
 
-class ValidationRunError(RuntimeError):
+class ValidationRunError(WardmergeError, RuntimeError):
     """An expectation could not be evaluated (GX reports it as an exception, not as failing rows)."""
 
 

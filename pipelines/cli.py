@@ -158,6 +158,13 @@ def _execute(args: argparse.Namespace, settings: Any, scan: Any, codes: list[str
         console.print(
             f"[yellow]warning:[/] {escape(str(problem))} (no former ward named; it fails none)", soft_wrap=True
         )
+    for path, manifest in scan.valid:
+        if manifest.former_ward not in outcomes:
+            console.print(
+                f"[yellow]warning:[/] {escape(str(path))}: former ward {manifest.former_ward} is not one of the "
+                f"former wards of {settings.ward}; its files are not read",
+                soft_wrap=True,
+            )
 
     started = time.perf_counter()
     link_ok, link_stats = True, dict[str, Any]()
@@ -422,6 +429,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything this process writes (warehouse, its WAL, staging, artefacts, Dagster's run storage and logs)
+    # may hold personal data: owner-only, whatever the caller's umask.
+    os.umask(0o077)
     args = _parser().parse_args(argv)
     return args.func(args)
 

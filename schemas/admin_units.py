@@ -41,6 +41,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from schemas.errors import WardmergeError
+
 logger = logging.getLogger(__name__)
 
 REGISTRY_PACKAGE = "vietnamadminunits"
@@ -101,11 +103,11 @@ _UNIT_TYPES: tuple[str, ...] = ("thành phố", "thị trấn", "đặc khu", "t
 _DISAMBIGUATION_SUFFIX = re.compile(r"\s*\((?:Phường|Xã|Thị trấn)\)$")
 
 
-class AdminRegistryError(RuntimeError):
+class AdminRegistryError(WardmergeError, RuntimeError):
     """The bundled reference data is missing or not shaped as this module expects (e.g. after an upgrade)."""
 
 
-class UnknownAdminUnit(KeyError):
+class UnknownAdminUnit(WardmergeError, KeyError):
     """No unit of that era has that code; the message says what was expected."""
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from schemas.datasets import Dataset, Kind, registry
+from schemas.errors import WardmergeError
 
 Format = Literal["csv", "xlsx", "json", "sqlite"]
 Encoding = Literal["utf-8", "utf-8-sig", "cp1258", "tcvn3", "vni"]
@@ -32,7 +33,7 @@ FORMAT_OPTIONS: dict[str, frozenset[str]] = {
 }
 
 
-class ManifestError(ValueError):
+class ManifestError(WardmergeError, ValueError):
     """A manifest is malformed; the message names the manifest file and the key."""
 
     def __init__(self, manifest: Path | str, message: str) -> None:

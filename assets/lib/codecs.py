@@ -46,6 +46,7 @@ import unicodedata
 from typing import Literal
 
 from assets.lib.vietnamese import LOWER_LETTERS, TONE_MARKS, VIETNAMESE_LETTERS, nfc
+from schemas.errors import WardmergeError
 
 __all__ = [
     "SUPPORTED_ENCODINGS",
@@ -59,7 +60,7 @@ SUPPORTED_ENCODINGS = ("utf-8", "utf-8-sig", "cp1258", "tcvn3", "vni")
 LEGACY_FONT_ENCODINGS = ("tcvn3", "vni")
 
 
-class EncodingError(ValueError):
+class EncodingError(WardmergeError, ValueError):
     """Bytes or text that the declared encoding cannot represent; names the offset and the encoding."""
 
 

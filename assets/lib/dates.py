@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
 
+from schemas.errors import WardmergeError
+
 Precision = Literal["day", "year"]
 DateError = Literal["missing", "unparseable", "impossible", "too_late", "too_early"]
 
@@ -43,7 +45,7 @@ _DIRECTIVES = {"d", "m", "Y", "y", "H", "M", "S"}
 _WIDTHS = {"d": (1, 2), "m": (1, 2), "Y": (4, 4), "y": (2, 2), "H": (1, 2), "M": (2, 2), "S": (2, 2)}
 
 
-class DateFormatError(ValueError):
+class DateFormatError(WardmergeError, ValueError):
     """A manifest's date format cannot be used; the message names the format, never a value."""
 
 

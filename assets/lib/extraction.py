@@ -19,13 +19,14 @@ import pandas as pd
 from assets.lib.readers import SourceFileError, file_sha256, read_source_file
 from schemas import canonical as c
 from schemas.datasets import Dataset
+from schemas.errors import WardmergeError
 from schemas.manifest import ManifestError, ManifestScan, SourceManifest
 
 # Where a staged frame keeps the manifests it was read with (resolved once per partition; see manifests_of).
 MANIFESTS_ATTR = "wardmerge_manifests"
 
 
-class DeliveryError(ValueError):
+class DeliveryError(WardmergeError, ValueError):
     """A delivery breaks the landing zone's rules (a file outside it, the same file twice); names the files."""
 
 

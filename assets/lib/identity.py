@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Literal
 
 from assets.lib.vietnamese import nfc, strip_marks
+from schemas.errors import WardmergeError
 
 IdKind = Literal["cccd", "cmnd"]
 IdError = Literal["missing", "not_digits", "bad_length"]
@@ -36,7 +37,7 @@ _ID_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015]+")
 _FLOAT_TAIL = re.compile(r"\d\.0{1,2}$")
 
 
-class IdentityConfigError(ValueError):
+class IdentityConfigError(WardmergeError, ValueError):
     """A manifest's sex value map cannot be used; names the offending key, never a person's value."""
 
 

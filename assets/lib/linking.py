@@ -28,12 +28,13 @@ from assets.lib.warehouse import Warehouse, content_hashes, with_hash
 from data_quality.masking import mask_record, preview_markdown
 from schemas import warehouse as w
 from schemas.canonical import RECORD_KEY
+from schemas.errors import WardmergeError
 
 REVIEW_FIELDS = ("full_name", "date_of_birth", "sex", "national_id", "phone", "street", "residential_group")
 Linker = Callable[[pd.DataFrame], LinkageRun]
 
 
-class LinkError(RuntimeError):
+class LinkError(WardmergeError, RuntimeError):
     """The person cross-reference would not cover every accepted record exactly once."""
 
 

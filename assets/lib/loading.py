@@ -22,11 +22,12 @@ from data_quality.rules import rule
 from schemas import canonical as c
 from schemas import warehouse as w
 from schemas.datasets import Dataset
+from schemas.errors import WardmergeError
 
 _SAMPLE = 10
 
 
-class AccountingError(RuntimeError):
+class AccountingError(WardmergeError, RuntimeError):
     """Source rows are missing from, or doubled in, the warehouse tables of a partition."""
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 from assets.lib.codecs import EncodingError, decode_bytes
 from assets.lib.vietnamese import vietnamese_share
 from schemas.canonical import NUMERIC_FIELDS, SOURCE_ROW
+from schemas.errors import WardmergeError
 from schemas.manifest import SourceManifest
 
 # Fields whose text must read as Vietnamese when the declared encoding is right.
@@ -34,7 +35,7 @@ _VIETNAMESE_THRESHOLD = 0.8
 _SPACES = re.compile(r"\s+")
 
 
-class SourceFileError(ValueError):
+class SourceFileError(WardmergeError, ValueError):
     """A delivered file cannot be read as its manifest declares; names manifest, file, row and column."""
 
     def __init__(
@@ -118,9 +119,11 @@ class _Mapper:
                     column=missing[0],
                 )
         if missing:
+            # The labels found are not echoed: a file without its header line has a data row there.
+            found = sum(1 for lbl in labels if lbl)
             raise SourceFileError(
-                f"declared column(s) {missing} not found in the file's header "
-                f"(found: {[lbl for lbl in labels if lbl]})",
+                f"declared column(s) {missing} not found in the file's header ({found} labels there; "
+                "`wardmerge inspect` shows them masked)",
                 manifest=self.manifest_path,
                 file=self.file,
                 column=missing[0],

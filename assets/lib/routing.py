@@ -19,12 +19,13 @@ from assets.lib.addresses import alley_key, house_number_key, normalise_group, s
 from data_quality.rules import NO_GROUP_OR_STREET, STREET_AMBIGUOUS, UNKNOWN_GROUP_AND_STREET
 from schemas import canonical as c
 from schemas.datasets import Dataset, Kind
+from schemas.errors import WardmergeError
 
 ROUTING_COLUMNS = ("former_ward_code", "residential_group", "street", "new_ward_code")
 REFINEMENT_COLUMNS = ("alley", "house_from", "house_to", "parity")
 
 
-class RoutingTableError(ValueError):
+class RoutingTableError(WardmergeError, ValueError):
     def __init__(self, path: Path, message: str, row: int | None = None, column: str | None = None) -> None:
         inside = (f"row {row}" if row is not None else "") + (f", column {column!r}" if column else "")
         super().__init__(f"{path}{', ' + inside.lstrip(', ') if inside else ''}: {message}")

@@ -21,12 +21,13 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from schemas.errors import WardmergeError
 from schemas.warehouse import metadata
 
 _stage_counter = itertools.count()
 
 
-class WarehouseError(RuntimeError):
+class WarehouseError(WardmergeError, RuntimeError):
     """The warehouse cannot be reached or refused a statement; the message names the table."""
 
 
@@ -230,6 +231,11 @@ def warehouse_from_url(url: str, base_dir: Path | None = None) -> Warehouse:
             if not path.is_absolute() and base_dir is not None:
                 path = base_dir / path
             path.parent.mkdir(parents=True, exist_ok=True)
+            # A warehouse file (and its write-ahead log) holds personal data: owner-only, also when an older
+            # version or another tool created it readable by others.
+            for existing in (path, path.with_name(path.name + ".wal")):
+                if existing.exists() and existing.stat().st_mode & 0o077:
+                    existing.chmod(0o600)
             parsed = parsed.set(database=str(path))
         return DuckDBWarehouse(sa.create_engine(parsed))
     if backend == "postgresql":

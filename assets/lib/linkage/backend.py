@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from schemas.errors import WardmergeError
+
 __all__ = ["BACKENDS", "DEFAULT_MEMORY_LIMIT", "BackendError", "LinkageBackend", "create_backend"]
 
 #: The Splink backends this project can create.
@@ -24,7 +26,7 @@ BACKENDS = ("duckdb", "spark")
 DEFAULT_MEMORY_LIMIT = "2GB"
 
 
-class BackendError(RuntimeError):
+class BackendError(WardmergeError, RuntimeError):
     """The configured linkage backend is unknown or cannot be created."""
 
 

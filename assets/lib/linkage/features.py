@@ -37,6 +37,7 @@ import pandas as pd
 
 from assets.lib.addresses import alley_key, house_number_key, normalise_group, street_key
 from assets.lib.vietnamese import match_key, strip_marks
+from schemas.errors import WardmergeError
 
 __all__ = [
     "FAMILY_NAMES",
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 
-class FeatureError(ValueError):
+class FeatureError(WardmergeError, ValueError):
     """The records given to linkage lack a column the comparisons need."""
 
 

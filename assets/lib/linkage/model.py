@@ -27,6 +27,7 @@ from splink.internals.exceptions import EMTrainingException
 
 from assets.lib.linkage.backend import DEFAULT_MEMORY_LIMIT, LinkageBackend, create_backend
 from assets.lib.linkage.features import build_features
+from schemas.errors import WardmergeError
 
 __all__ = [
     "MATCH_THRESHOLD",
@@ -75,7 +76,7 @@ EM_ITERATIONS = (20, 8, 4, 2)
 _SQL = "duckdb"  # the dialect the conditions below are written in
 
 
-class LinkageError(RuntimeError):
+class LinkageError(WardmergeError, RuntimeError):
     """Linkage could not run on the records given (no records, or Splink failed)."""
 
 
