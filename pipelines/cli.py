@@ -117,8 +117,15 @@ def run(args: argparse.Namespace) -> int:
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
 
     outcomes = {code: PartitionOutcome(code, old_unit(code).short_name) for code in codes}
+    only = _selected_wards(args, codes)
+    if only is None:
+        console.print(f"[red]error:[/red] --former-wards takes codes among {', '.join(codes)}", soft_wrap=True)
+        return EXIT_USAGE
     to_run = []
     for code in codes:
+        if code not in only:
+            outcomes[code].status, outcomes[code].detail = "skipped", "not selected (--former-wards)"
+            continue
         try:
             found = deliveries(settings_res, code, DATASET_RESIDENTS)
         except ManifestError as exc:
@@ -263,6 +270,15 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed or not link_ok else EXIT_OK
 
 
+def _selected_wards(args: argparse.Namespace, codes: list[str]) -> set[str] | None:
+    """The former wards a run covers: all, or those of --former-wards (None when it names an unknown one)."""
+    chosen = getattr(args, "former_wards", None)
+    if not chosen:
+        return set(codes)
+    wanted = {code.strip() for code in chosen.split(",") if code.strip()}
+    return wanted if wanted <= set(codes) else None
+
+
 def _summary(warehouse, codes: list[str]) -> dict[str, dict[str, int]]:
     import sqlalchemy as sa
 
@@ -307,6 +323,59 @@ def sample_data(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _warehouse_url(args: argparse.Namespace) -> str:
+    if getattr(args, "warehouse", None):
+        os.environ[r.ENV_WAREHOUSE] = args.warehouse
+    return r.settings_from_env()["warehouse_url"]
+
+
+def _run_launcher(warehouse_url: str):
+    """How the review desk starts a re-run: this CLI in a child process, with the desk's environment."""
+    import subprocess
+
+    def launch(wards, log_path: Path) -> subprocess.Popen:
+        command = [sys.executable, "-m", "pipelines.cli", "run", "--warehouse", warehouse_url]
+        if wards:
+            command += ["--former-wards", ",".join(wards)]
+        with open(log_path, "ab") as log:
+            env = {**os.environ, "COLUMNS": "140"}
+            return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+
+    return launch
+
+
+def review(args: argparse.Namespace) -> int:
+    from review_desk.command import serve
+
+    url = _warehouse_url(args)
+    settings = r.settings_from_env()
+    return serve(
+        url,
+        host=args.host,
+        port=args.port,
+        dev_mode=args.dev,
+        https_only=args.https_only,
+        routing_table=Path(settings["routing_table"]),
+        launcher=_run_launcher(url),
+        run_log_dir=Path(settings["data_dir"]) / "review_runs",
+        new_ward=settings["ward"],
+    )
+
+
+def officer(args: argparse.Namespace) -> int:
+    from review_desk.command import officer as manage
+
+    wards = [code.strip() for code in (getattr(args, "wards", None) or "").split(",") if code.strip()]
+    return manage(
+        _warehouse_url(args),
+        args.action,
+        getattr(args, "username", None),
+        wards,
+        display_name=getattr(args, "name", None),
+        password_stdin=getattr(args, "password_stdin", False),
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wardmerge", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -332,7 +401,44 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_p.add_argument("--data-dir", metavar="DIR", help=f"staging and artefacts (env {r.ENV_DATA_DIR}; default data)")
     run_p.add_argument("--stats", metavar="FILE", help="write per-stage seconds and peak memory as JSON (benchmarks)")
+    run_p.add_argument(
+        "--former-wards",
+        metavar="CODE[,CODE…]",
+        help="run only these former wards' partitions (then the link over all); default all",
+    )
     run_p.set_defaults(func=run)
+    review_p = sub.add_parser("review", help="serve the review desk where ward officers settle review items")
+    review_p.add_argument("--warehouse", metavar="URL", help=f"SQLAlchemy URL (env {r.ENV_WAREHOUSE})")
+    review_p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    review_p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    review_p.add_argument(
+        "--dev",
+        action="store_true",
+        help="without WARDMERGE_REVIEW_SECRET, sign sessions with a key generated for this process (development)",
+    )
+    review_p.add_argument("--https-only", action="store_true", help="session cookie only over HTTPS (behind TLS)")
+    review_p.set_defaults(func=review)
+    officer_p = sub.add_parser("officer", help="manage review-desk officer accounts (passwords are prompted)")
+    officer_sub = officer_p.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("add", "create an account: password from the terminal, or one line of stdin with --password-stdin"),
+        ("wards", "replace the former wards an officer may see and decide"),
+        ("password", "set a new password (ends the officer's sessions)"),
+        ("disable", "disable an account"),
+        ("enable", "enable an account"),
+        ("list", "list accounts and their former wards"),
+    ):
+        p = officer_sub.add_parser(action, help=text)
+        p.add_argument("--warehouse", metavar="URL", help=f"SQLAlchemy URL (env {r.ENV_WAREHOUSE})")
+        if action != "list":
+            p.add_argument("username")
+        if action in ("add", "wards"):
+            p.add_argument("--wards", required=True, metavar="CODE[,CODE…]", help="former ward codes")
+        if action == "add":
+            p.add_argument("--name", help="display name (default the username)")
+        if action in ("add", "password"):
+            p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        p.set_defaults(func=officer)
     gen = sub.add_parser("sample-data", help="write realistic sample rosters (and their truth, separately)")
     gen.add_argument("--out", required=True, metavar="DIR", help="landing zone to write into")
     gen.add_argument("--scale", type=float, default=1.0, help="1 ≈ the real ward (default 1)")
