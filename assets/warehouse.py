@@ -47,6 +47,19 @@ def content_hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     ]
 
 
+def _integers_as_integers(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Integer columns that a Parquet round trip turned into floats (an integer column with nulls) go back to
+    nullable integers, so COPY writes 7, not 7.0."""
+    floats = [
+        c.name
+        for c in table.columns
+        if isinstance(c.type, sa.Integer) and pd.api.types.is_float_dtype(frame[c.name].dtype)
+    ]
+    if not floats:
+        return frame
+    return frame.assign(**{name: frame[name].astype("Int64") for name in floats})
+
+
 class Warehouse(abc.ABC):
     """A warehouse engine plus the one engine-specific operation: bulk staging of a frame."""
 
@@ -72,12 +85,12 @@ class Warehouse(abc.ABC):
         missing = [c.name for c in table.columns if c.name not in frame.columns]
         if missing:
             raise WarehouseError(f"frame for {table.name} lacks column(s) {missing}")
-        self._bulk_insert(conn, name, frame[[c.name for c in table.columns]])
+        self._bulk_insert(conn, name, _integers_as_integers(table, frame[[c.name for c in table.columns]]))
         return staged
 
     def append(self, conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
         """Insert ``frame``'s rows into ``table`` by the fast path (for append-only history tables)."""
-        self._bulk_insert(conn, table.name, frame[[c.name for c in table.columns]])
+        self._bulk_insert(conn, table.name, _integers_as_integers(table, frame[[c.name for c in table.columns]]))
         return len(frame)
 
     def replace_scope(

@@ -251,9 +251,9 @@ LEVELS_VI: dict[str, str] = {
 def translator(lang: str) -> Callable[..., str]:
     index = 0 if lang == "vi" else 1
 
-    def t(key: str, **values: object) -> str:
-        pair = MESSAGES.get(key)
-        text = pair[index] if pair else key
+    def t(message: str, /, **values: object) -> str:
+        pair = MESSAGES.get(message)
+        text = pair[index] if pair else message
         return text.format(**values) if values else text
 
     return t
