@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ DECISION_COLUMN = "routing_decision_id"
 STREET_KEY, HOUSE_KEY = "street_key", "house_key"
 
 
-def active_mask(ids: Iterable[int], revokes: Iterable[object], is_revoke: Iterable[bool]) -> list[bool]:
+def active_mask(ids: Iterable[Any], revokes: Iterable[Any], is_revoke: Iterable[bool]) -> list[bool]:
     """Per decision: is it in force? A revoke cancels the (earlier) decision it names unless it is revoked itself.
 
     Decided from the newest down, so a chain undo → redo → undo resolves as the officers meant it.
@@ -129,10 +130,10 @@ def _text(value: object) -> str | None:
     return text or None
 
 
-def _int(value: object) -> int | None:
-    if value is None or pd.isna(value):  # type: ignore[call-overload]
+def _int(value: Any) -> int | None:
+    if value is None or pd.isna(value):
         return None
-    return int(value)  # type: ignore[call-overload]
+    return int(value)
 
 
 def routing_overrides(decisions: pd.DataFrame, former_ward: str, dataset: str) -> RoutingOverrides:

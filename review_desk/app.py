@@ -259,7 +259,9 @@ def csrf_token(session: dict[str, Any]) -> str:
 
 def csrf_ok(session: Mapping[str, Any], submitted: object) -> bool:
     expected = session.get("csrf")
-    return bool(expected) and isinstance(submitted, str) and hmac.compare_digest(expected, submitted)
+    if not isinstance(expected, str) or not expected or not isinstance(submitted, str):
+        return False
+    return hmac.compare_digest(expected.encode(), submitted.encode())
 
 
 def safe_next(value: str | None) -> str:
@@ -349,7 +351,9 @@ def create_app(config: DeskConfig, *, prepare: bool = True) -> Starlette:
         db.prepare()
     desk = Desk(config, db, templates(), RunTracker(config.launcher, config.run_log_dir))
     ref = [desk]
-    routes = [Route(path, view(ref, fn, **opts), methods=methods) for path, fn, methods, opts in views.ROUTES]
+    routes: list[Route | Mount] = [
+        Route(path, view(ref, fn, **opts), methods=methods) for path, fn, methods, opts in views.ROUTES
+    ]
     routes.append(Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"))
     app = Starlette(
         routes=routes,

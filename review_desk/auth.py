@@ -48,8 +48,10 @@ class Officer:
         return former_ward is not None and former_ward in self.wards
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+def now(precise: bool = False) -> dt.datetime:
+    """UTC without zone (as the warehouse stores times); to the second unless ``precise``."""
+    at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return at if precise else at.replace(microsecond=0)
 
 
 def hash_password(password: str) -> str:
@@ -183,7 +185,7 @@ def add_officer(
     o = w.review_officer
     if conn.execute(sa.select(o.c.username).where(o.c.username == username)).first() is not None:
         raise OfficerError(f"officer {username!r} exists already")
-    at = now()
+    at = now(precise=True)
     conn.execute(
         sa.insert(o).values(
             username=username,
@@ -221,7 +223,7 @@ def set_password(conn: Connection, username: str, password: str) -> None:
     conn.execute(
         sa.update(o)
         .where(o.c.username == username)
-        .values(password_hash=hash_password(password), password_changed_at=now())
+        .values(password_hash=hash_password(password), password_changed_at=now(precise=True))
     )
 
 

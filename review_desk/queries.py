@@ -68,7 +68,7 @@ class GroupKey:
 
 
 def _queue_where(f: QueueFilter) -> list[sa.ColumnElement[bool]]:
-    where = [RQ.c.former_ward_code.in_(f.wards)]
+    where: list[sa.ColumnElement[bool]] = [RQ.c.former_ward_code.in_(f.wards)]
     if f.reason:
         where.append(RQ.c.reason == f.reason)
     if f.street_key:
@@ -194,7 +194,7 @@ def next_in_group(
     return None
 
 
-def covering_decision(record: Mapping[str, Any], overrides: RoutingOverrides) -> int | None:
+def covering_decision(record: Mapping[Any, Any], overrides: RoutingOverrides) -> int | None:
     """Id of the active decision that will place this review record at the next run, if any."""
     decided = overrides.place(
         record["dataset"],
@@ -251,12 +251,12 @@ def rule_where(table: sa.Table, ward: str, dataset: str, rule: DecidedRule) -> l
 
 def rule_preview(conn: Connection, ward: str, dataset: str, rule: DecidedRule) -> dict[str, Any]:
     """What a rule would do at the next run: review rows it places (by reason), placed records it moves."""
-    by_reason = dict(
+    by_reason: dict[str, int] = dict(
         conn.execute(
             sa.select(RQ.c.reason, sa.func.count()).where(*rule_where(RQ, ward, dataset, rule)).group_by(RQ.c.reason)
         ).all()
     )
-    moved = dict(
+    moved: dict[str, int] = dict(
         conn.execute(
             sa.select(RR.c.new_ward_code, sa.func.count())
             .where(*rule_where(RR, ward, dataset, rule), RR.c.new_ward_code != rule.new_ward_code)
@@ -354,7 +354,7 @@ def decided_rule(row: Mapping[str, Any]) -> DecidedRule:
 
 def routing_effect(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
     """What a routing decision does now: records it placed (by new ward) and records it still waits on."""
-    placed = dict(
+    placed: dict[str, int] = dict(
         conn.execute(
             sa.select(RR.c.new_ward_code, sa.func.count())
             .where(RR.c.routing_decision_id == int(row["id"]))
@@ -463,7 +463,7 @@ def match_pairs(
     return rows, int(total)
 
 
-def _pair(row: Mapping[str, Any]) -> dict[str, Any]:
+def _pair(row: Mapping[Any, Any]) -> dict[str, Any]:
     out = dict(row)
     out["left"] = json.loads(row["fields_l"])
     out["right"] = json.loads(row["fields_r"])

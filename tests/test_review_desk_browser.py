@@ -193,6 +193,8 @@ def test_an_undo_is_a_new_decision(lan, desk):
     assert _scalar(desk, sa.select(sa.func.count()).select_from(rd).where(rd.c.revokes == decided)) == 1
 
 
+# Dagster's in-process run in a process that also runs Playwright's event loop: harmless loop-shutdown noise.
+@pytest.mark.filterwarnings("ignore:coroutine 'BaseEventLoop.shutdown_asyncgens' was never awaited:RuntimeWarning")
 def test_after_a_rerun_the_desk_shows_what_each_decision_changed(lan, desk):
     review_before = _scalar(desk, sa.select(sa.func.count()).select_from(w.review_queue))
     run_pipeline(desk["settings"], instance=desk["instance"])

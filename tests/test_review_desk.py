@@ -1,0 +1,128 @@
+"""Review desk without a browser: password hashing and sign-in lock, officer accounts by CLI, the session key,
+an older warehouse refused, sessions ending when a password changes, and request logs without query strings."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import sys
+
+import pytest
+import sqlalchemy as sa
+from starlette.testclient import TestClient
+
+from assets.warehouse import warehouse_from_url
+from pipelines import cli
+from review_desk import DeskConfig, DeskError, auth, create_app
+from review_desk.app import ENV_SECRET, DeskDatabase, secret_from_env
+from schemas import warehouse as w
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def url(tmp_path) -> str:
+    wh = warehouse_from_url(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    wh.create_tables()
+    wh.engine.dispose()
+    return f"duckdb:///{tmp_path / 'w.duckdb'}"
+
+
+def _officer_cli(monkeypatch, url: str, *argv: str, stdin: str = "") -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return cli.main(["officer", *argv, "--warehouse", url])
+
+
+def test_passwords_are_salted_scrypt_hashes_checked_in_constant_time():
+    first, second = auth.hash_password(PASSWORD), auth.hash_password(PASSWORD)
+    assert first != second and first.startswith("scrypt$") and PASSWORD not in first
+    assert auth.verify_password(PASSWORD, first) and auth.verify_password(PASSWORD, second)
+    assert not auth.verify_password("a long enough passwore", first)
+    assert not auth.verify_password(PASSWORD, "plain-text")
+
+
+def test_officer_accounts_by_cli_with_the_password_never_an_argument(monkeypatch, url, capsys):
+    assert _officer_cli(monkeypatch, url, "add", "lan", "--wards", "00280,00295", "--password-stdin",
+                        stdin=PASSWORD + "\n") == 0  # fmt: skip
+    with pytest.raises(SystemExit):  # there is no option that takes a password
+        cli.main(["officer", "add", "mai", "--wards", "00280", "--password", PASSWORD, "--warehouse", url])
+    assert _officer_cli(monkeypatch, url, "add", "mai", "--wards", "0028", "--password-stdin", stdin=PASSWORD) == 2
+    assert _officer_cli(monkeypatch, url, "add", "mai", "--wards", "00280", "--password-stdin", stdin="short") == 2
+    assert _officer_cli(monkeypatch, url, "wards", "lan", "--wards", "00313") == 0
+    assert _officer_cli(monkeypatch, url, "list") == 0
+    out = capsys.readouterr().out
+    assert "lan\tlan\t00313\tactive" in out and PASSWORD not in out
+    engine = DeskDatabase(url).engine
+    with engine.begin() as conn:
+        assert auth.authenticate(conn, "lan", PASSWORD).officer is not None
+    assert _officer_cli(monkeypatch, url, "disable", "lan") == 0
+    with engine.begin() as conn:
+        assert auth.authenticate(conn, "lan", PASSWORD).officer is None
+        stored = conn.execute(sa.select(w.review_officer.c.password_hash)).scalar_one()
+    assert stored.startswith("scrypt$")
+
+
+def test_five_failed_sign_ins_lock_the_username(url):
+    engine = DeskDatabase(url).engine
+    with engine.begin() as conn:
+        auth.add_officer(conn, "lan", PASSWORD, ["00280"])
+        for _ in range(auth.LOCK_AFTER_FAILURES):
+            assert auth.authenticate(conn, "lan", "wrong password").officer is None
+        locked = auth.authenticate(conn, "lan", PASSWORD)  # even the right password, for a while
+        assert locked.officer is None and locked.locked_minutes > 0
+        actions = conn.execute(sa.select(w.review_audit.c.action).order_by(w.review_audit.c.id)).scalars().all()
+    assert actions == ["sign_in_failed"] * auth.LOCK_AFTER_FAILURES + ["sign_in_locked"]
+
+
+def test_the_desk_needs_a_session_key_except_in_dev_mode(monkeypatch):
+    monkeypatch.delenv(ENV_SECRET, raising=False)
+    with pytest.raises(DeskError, match=ENV_SECRET):
+        secret_from_env(dev_mode=False)
+    secret, generated = secret_from_env(dev_mode=True)
+    assert generated and len(secret) >= 32
+    monkeypatch.setenv(ENV_SECRET, "short")
+    with pytest.raises(DeskError, match="at least"):
+        secret_from_env(dev_mode=False)
+
+
+def test_a_warehouse_of_an_older_layout_is_refused_with_what_to_do(tmp_path):
+    url = f"duckdb:///{tmp_path / 'old.duckdb'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table review_queue (former_ward_code varchar, reason varchar)"))
+    engine.dispose()
+    with pytest.raises(DeskError, match="review_queue lacks"):
+        create_app(DeskConfig(warehouse_url=url, secret="s" * 40))
+
+
+def _sign_in(client: TestClient, password: str = PASSWORD):
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    return client.post("/login", data={"username": "lan", "password": password, "csrf_token": token, "next": "/"})
+
+
+def test_a_password_change_ends_existing_sessions(url):
+    app = create_app(DeskConfig(warehouse_url=url, secret="s" * 40))
+    engine = app.state.desk.db.engine
+    with engine.begin() as conn:
+        auth.add_officer(conn, "lan", PASSWORD, ["00280"])
+    client = TestClient(app)
+    assert _sign_in(client).status_code == 200 and client.get("/routing").url.path == "/routing"
+    with engine.begin() as conn:
+        auth.set_password(conn, "lan", "another long password")
+    assert client.get("/routing").url.path == "/login"
+
+
+def test_request_logs_name_the_path_never_the_query_string(url, caplog):
+    app = create_app(DeskConfig(warehouse_url=url, secret="s" * 40))
+    with app.state.desk.db.engine.begin() as conn:
+        auth.add_officer(conn, "lan", PASSWORD, ["00280"])
+    client = TestClient(app)
+    _sign_in(client)
+    with caplog.at_level(logging.INFO, logger="review_desk"):
+        client.get("/routing?street=Nguy%E1%BB%85n+Th%E1%BB%8B+Th%E1%BB%A7y&group=5")
+    lines = [r.getMessage() for r in caplog.records if r.name == "review_desk"]
+    assert lines and all("/routing" in line and "Thủy" not in line and "street" not in line for line in lines)
+    response = client.get("/routing")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert response.headers["cache-control"] == "no-store"
