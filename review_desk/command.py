@@ -27,10 +27,11 @@ def serve(
     launcher: Launcher | None = None,
     run_log_dir: Path = Path("data") / "review_runs",
     new_ward: str = "00322",
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
     import uvicorn
 
+    out = out or sys.stdout
     try:
         secret, generated = secret_from_env(dev_mode)
         config = DeskConfig(
@@ -92,8 +93,9 @@ def officer(
     wards: Sequence[str] = (),
     display_name: str | None = None,
     password_stdin: bool = False,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
+    out = out or sys.stdout
     db = DeskDatabase(warehouse_url)
     w.metadata.create_all(db.engine, checkfirst=True)
     try:
