@@ -6,7 +6,11 @@ undo of an undo restores it). The functions here turn those rows into what a run
 frames, plus two readers that select with bound parameters; nothing here writes the warehouse (runs never do).
 
 Precedence when routing one record: the latest active *record* decision for it; else the most specific active
-*rule* of its former ward that matches it (the later rule on a tie); else the routing table.
+*rule* of its former ward that matches it (the later rule on a tie); else the routing table. Rules keep the
+routing table's own order, group before street: a rule that names a residential group beats every table rule,
+while a street rule (no group condition) places only records that the table does not place by their group — so
+"phố X, odd numbers → W" settles the records of phố X without a known group and never moves a record that its
+residential group placed.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from assets.addresses import house_number_key, street_key
 RECORD, RULE, REVOKE = "record", "rule", "revoke"
 SAME, DIFFERENT = "same", "different"
 ROUTE_METHOD = "decision"
+GROUP_METHOD = "group"  # the routing table's route_method for a record placed by its residential group
 DECISION_COLUMN = "routing_decision_id"
 STREET_KEY, HOUSE_KEY = "street_key", "house_key"
 
@@ -111,12 +116,21 @@ class RoutingOverrides:
         street: str | None,
         alley: str | None,
         house: int | None,
+        placed_by_group: bool = False,
     ) -> DecidedPlacement | None:
-        """The decision that places this record, if any (record decision first, then the most specific rule)."""
+        """The decision that places this record, if any (record decision first, then the most specific rule).
+
+        ``placed_by_group``: the routing table placed the record by its residential group; street rules
+        leave it alone.
+        """
         decided = self.records.get((dataset, source_record_id))
         if decided is not None:
             return decided
-        matching = [rule for rule in self.rules if rule.matches(group, street, alley, house)]
+        matching = [
+            rule
+            for rule in self.rules
+            if (rule.group is not None or not placed_by_group) and rule.matches(group, street, alley, house)
+        ]
         if not matching:
             return None
         best = max(matching, key=lambda rule: (rule.specificity, rule.id))
@@ -204,16 +218,17 @@ def apply_routing_decisions(
     if not overrides:
         return out
     rows = out.loc[candidates]
-    for index, record_id, group, street, alley, house in zip(
+    for index, record_id, group, street, alley, house, method in zip(
         rows.index,
         rows["source_record_id"],
         rows["residential_group"],
         rows[STREET_KEY],
         rows["alley"],
         rows[HOUSE_KEY],
+        rows["route_method"],
         strict=True,
     ):
-        decided = overrides.place(dataset, str(record_id), group, street, alley, house)
+        decided = overrides.place(dataset, str(record_id), group, street, alley, house, method == GROUP_METHOD)
         if decided is None:
             continue
         out.at[index, "new_ward_code"] = decided.new_ward_code

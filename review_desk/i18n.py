@@ -96,9 +96,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bulk_rule": ("Quy tắc xếp theo nhóm", "Bulk routing rule"),
     "bulk_rule_help": (
         "Một quy tắc áp dụng cho mọi hồ sơ của phường cũ khớp mọi điều kiện đã điền; quy tắc có nhiều điều kiện "
-        "hơn được ưu tiên. Quy tắc thắng bảng phân tuyến và có hiệu lực từ lần chạy sau.",
+        "hơn được ưu tiên. Quy tắc có tổ dân phố thắng bảng phân tuyến; quy tắc chỉ theo đường phố không đổi hồ "
+        "sơ đã được xếp theo tổ. Quy tắc có hiệu lực từ lần chạy sau.",
         "A rule applies to every record of the former ward that meets all the conditions given; a more specific "
-        "rule wins. Rules beat the routing table and take effect at the next run.",
+        "rule wins. A rule naming a residential group beats the routing table; a street rule never moves a record "
+        "placed by its group. Rules take effect at the next run.",
     ),
     "preview": ("Xem trước", "Preview"),
     "preview_counts": (

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from assets.review_decisions import (
     DIFFERENT,
+    GROUP_METHOD,
     RECORD,
     REVOKE,
     RULE,
@@ -256,10 +257,12 @@ def rule_preview(conn: Connection, ward: str, dataset: str, rule: DecidedRule) -
             sa.select(RQ.c.reason, sa.func.count()).where(*rule_where(RQ, ward, dataset, rule)).group_by(RQ.c.reason)
         ).all()
     )
+    # A street rule leaves records placed by their residential group alone (assets/review_decisions.py).
+    by_group = [] if rule.group is not None else [RR.c.route_method != GROUP_METHOD]
     moved: dict[str, int] = dict(
         conn.execute(
             sa.select(RR.c.new_ward_code, sa.func.count())
-            .where(*rule_where(RR, ward, dataset, rule), RR.c.new_ward_code != rule.new_ward_code)
+            .where(*rule_where(RR, ward, dataset, rule), *by_group, RR.c.new_ward_code != rule.new_ward_code)
             .group_by(RR.c.new_ward_code)
         ).all()
     )

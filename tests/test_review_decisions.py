@@ -93,6 +93,24 @@ def test_record_decision_beats_rule_and_most_specific_rule_wins():
     assert out.loc["A", "street_key"] == "giai phong" and out.loc["C", "house_key"] == 13
 
 
+def test_a_street_rule_never_moves_a_record_its_group_placed_but_a_group_rule_does():
+    routed = _routed(
+        [
+            {"source_record_id": "G", "street": "Giải Phóng", "residential_group": "5", "new_ward_code": "00292",
+             "route_method": "group", "_disposition": "accepted", "_rules": None},
+            {"source_record_id": "S", "street": "Giải Phóng", "new_ward_code": "00292", "route_method": "street",
+             "_disposition": "accepted", "_rules": None},
+        ]
+    )  # fmt: skip
+    out = _apply(routed, [decision(1, RULE, street_key="giai phong", new_ward_code="00322")]).set_index(
+        "source_record_id"
+    )
+    assert out.loc["G", "new_ward_code"] == "00292" and out.loc["G", "route_method"] == "group"
+    assert out.loc["S", "new_ward_code"] == "00322" and out.loc["S", "route_method"] == "decision"
+    out = _apply(routed, [decision(1, RULE, residential_group="5", new_ward_code="00331")])
+    assert out.set_index("source_record_id").loc["G", "new_ward_code"] == "00331"
+
+
 def test_revoked_rule_no_longer_places_and_other_wards_are_untouched():
     routed = _routed([{"source_record_id": "A", "street": "Giải Phóng", "house_number": "11"}])
     out = _apply(
