@@ -33,13 +33,13 @@ PASSWORD = "benchmark password"
 
 def review_rows(n: int, seed: int = 7) -> pd.DataFrame:
     rng = random.Random(seed)
-    streets = [f"Phố Số {i}" for i in range(600)]
+    streets = [f"Phố Số {i}" for i in range(300)]
     rows = []
     for i in range(n):
         ward = WARDS[i % len(WARDS)]
         kind = rng.random()
         street = rng.choice(streets) if kind < 0.9 else None
-        group = str(rng.randrange(1, 60)) if 0.6 < kind < 0.75 else None
+        group = str(rng.randrange(1, 13)) if 0.6 < kind < 0.75 else None
         reason = "street_ambiguous" if kind < 0.6 else "unknown_group_and_street" if street else "no_group_or_street"
         house = rng.randrange(1, 400)
         rows.append(
@@ -140,7 +140,12 @@ def main() -> None:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
     backends = list(results)
-    print(f"Review desk on a {args.rows:,}-row review queue: median ms per page over {args.repeat} requests")
+    frame = review_rows(args.rows)
+    groups = len(frame.drop_duplicates(["former_ward_code", "reason", "street_key", "residential_group"]))
+    print(
+        f"Review desk on a {args.rows:,}-row review queue ({groups:,} groups; scale 1 has 5,786 rows in 267): "
+        f"median ms per page over {args.repeat} requests"
+    )
     print(f"{'page':<42}" + "".join(f"{b:>12}" for b in backends))
     for label in results[backends[0]]:
         print(f"{label:<42}" + "".join(f"{results[b][label]:>12.1f}" for b in backends))

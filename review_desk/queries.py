@@ -102,29 +102,30 @@ def queue_counts(conn: Connection, wards: Sequence[str]) -> dict[str, int]:
 
 
 def routing_groups(conn: Connection, f: QueueFilter, limit: int, offset: int) -> tuple[list[dict[str, Any]], int, int]:
-    """Groups of the queue, biggest first: (rows, number of groups, number of records)."""
+    """Groups of the queue, biggest first: (rows, number of groups, number of records).
+
+    One scan: the totals are window aggregates over the grouped rows, computed before LIMIT.
+    """
     n = sa.func.count().label("n")
+    keys = (RQ.c.former_ward_code, RQ.c.reason, RQ.c.street_key, RQ.c.residential_group)
     grouped = (
         sa.select(
-            RQ.c.former_ward_code,
-            RQ.c.reason,
-            RQ.c.street_key,
-            RQ.c.residential_group,
+            *keys,
             sa.func.min(RQ.c.street).label("street"),
             n,
+            sa.func.count().over().label("groups"),
+            sa.func.sum(sa.func.count()).over().label("records"),
         )
         .where(*_queue_where(f))
-        .group_by(RQ.c.former_ward_code, RQ.c.reason, RQ.c.street_key, RQ.c.residential_group)
+        .group_by(*keys)
     )
-    rows = conn.execute(
-        grouped.order_by(n.desc(), RQ.c.former_ward_code, RQ.c.reason, RQ.c.street_key, RQ.c.residential_group)
-        .limit(limit)
-        .offset(offset)
-    ).mappings()
-    out = [dict(r) for r in rows]
-    sub = grouped.subquery()
-    groups, records = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sub.c.n), 0))).one()
-    return out, int(groups), int(records)
+    rows = [dict(r) for r in conn.execute(grouped.order_by(n.desc(), *keys).limit(limit).offset(offset)).mappings()]
+    if rows:
+        return rows, int(rows[0]["groups"]), int(rows[0]["records"])
+    # A page past the end: count without it.
+    totals = sa.select(*keys, n).where(*_queue_where(f)).group_by(*keys).subquery()
+    groups, records = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(totals.c.n), 0))).one()
+    return rows, int(groups), int(records)
 
 
 RECORD_COLUMNS = (
@@ -183,12 +184,16 @@ def next_in_group(
         RQ.c.source_file > record["source_file"],
         sa.and_(RQ.c.source_file == record["source_file"], RQ.c.source_row > record["source_row"]),
     )
-    rows = conn.execute(
-        sa.select(*RECORD_COLUMNS)
-        .where(*group_where(RQ, group_of(record)), after)
-        .order_by(RQ.c.source_file, RQ.c.source_row)
-        .limit(scan)
-    ).mappings().all()
+    rows = (
+        conn.execute(
+            sa.select(*RECORD_COLUMNS)
+            .where(*group_where(RQ, group_of(record)), after)
+            .order_by(RQ.c.source_file, RQ.c.source_row)
+            .limit(scan)
+        )
+        .mappings()
+        .all()
+    )
     for row in rows:
         if covering_decision(row, overrides) is None:
             return dict(row)
