@@ -105,12 +105,40 @@ def place_group_by_ticks(page: Any, base: str, key: q.GroupKey, truth: pd.Series
     return placed
 
 
+def take_screenshots(page: Any, base: str, engine: sa.Engine, shots: Path) -> None:
+    """The main pages at 1366×768 (personal data masked), for docs/review_desk.md and the README."""
+    page.goto(f"{base}/")
+    page.screenshot(path=str(shots / "overview.png"))
+    with engine.connect() as conn:
+        record = conn.execute(
+            sa.select(q.RQ.c.former_ward_code, q.RQ.c.source_record_id, q.RQ.c.street, q.RQ.c.residential_group)
+            .where(q.RQ.c.street.is_not(None))
+            .order_by((q.RQ.c.reason == "street_ambiguous").desc(), q.RQ.c.source_file, q.RQ.c.source_row)
+            .limit(1)
+        ).first()
+        pair = conn.execute(
+            sa.select(q.MR.c.record_id_l, q.MR.c.record_id_r).order_by(q.MR.c.match_weight.desc()).limit(1)
+        ).first()
+    if record is not None:
+        ward, record_id, street, group = record
+        page.goto(f"{base}/routing/record?ward={ward}&dataset=residents&id={record_id}")
+        page.screenshot(path=str(shots / "record_masked.png"))
+        page.goto(f"{base}/routing/rule?ward={ward}&street={street}&grp={group or ''}&house_from=1&house_to=99")
+        page.screenshot(path=str(shots / "bulk_rule.png"))
+    if pair is not None:
+        page.goto(f"{base}/matches/pair?l={pair[0]}&r={pair[1]}")
+        page.screenshot(path=str(shots / "match_pair.png"), full_page=True)
+    page.goto(f"{base}/decisions?kind=rule")
+    page.screenshot(path=str(shots / "decisions.png"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", default=resources.settings_from_env()["warehouse_url"])
     parser.add_argument("--truth", default="data/truth")
     parser.add_argument("--groups", type=int, default=20)
     parser.add_argument("--screenshots", default="docs/review_desk")
+    parser.add_argument("--screenshots-only", action="store_true", help="only take the screenshots, decide nothing")
     args = parser.parse_args()
     shots = Path(args.screenshots)
     shots.mkdir(parents=True, exist_ok=True)
@@ -132,7 +160,9 @@ def main() -> int:
 
     with serve_in_thread(app) as base, chromium() as browser:
         page = sign_in(browser, base, OFFICER, PASSWORD)
-        page.screenshot(path=str(shots / "overview_before.png"))
+        if args.screenshots_only:
+            take_screenshots(page, base, engine, shots)
+            return 0
         page.goto(f"{base}/routing")
         page.screenshot(path=str(shots / "routing_queue.png"))
         with engine.connect() as conn:
@@ -149,11 +179,6 @@ def main() -> int:
                 # The records the paper files put elsewhere first (a record decision beats a rule), then one
                 # bulk rule for the rest of the group.
                 ticked = place_group_by_ticks(page, base, key, true, others) if others else 0
-                if not plan:  # the first bulk rule, for the documentation
-                    params = {"ward": key.ward, "street": g["street"] or "", "grp": key.group or ""}
-                    page.goto(f"{base}/routing/rule?" + "&".join(f"{k}={v}" for k, v in params.items()))
-                    page.click("#preview")
-                    page.screenshot(path=str(shots / "bulk_rule.png"))
                 place_group_by_rule(page, base, row, majority)
                 row.update(how=f"rule (+{ticked} ticked)", ward_to=majority)
             else:  # no street and no group: nothing a rule could name
@@ -162,17 +187,6 @@ def main() -> int:
             plan.append(row)
         clicking = time.perf_counter() - started
         print(f"{len(plan)} groups decided in the browser in {clicking:.0f} s")
-
-        # One record and one pair, masked, for the documentation.
-        with engine.connect() as conn:
-            rec = conn.execute(sa.select(q.RQ.c.former_ward_code, q.RQ.c.source_record_id).limit(1)).first()
-            pair = conn.execute(sa.select(q.MR.c.record_id_l, q.MR.c.record_id_r).limit(1)).first()
-        if rec:
-            page.goto(f"{base}/routing/record?ward={rec[0]}&dataset=residents&id={rec[1]}")
-            page.screenshot(path=str(shots / "record_masked.png"))
-        if pair:
-            page.goto(f"{base}/matches/pair?l={pair[0]}&r={pair[1]}")
-            page.screenshot(path=str(shots / "match_pair.png"), full_page=True)
 
         # The desk's re-run button: a child `wardmerge run --former-wards …`.
         page.goto(f"{base}/runs")
@@ -194,8 +208,7 @@ def main() -> int:
             row.get_attribute("data-ward"): int(row.locator(".review-count").inner_text().replace(".", ""))
             for row in page.locator("#wards tbody tr").all()
         }
-        page.goto(f"{base}/decisions")
-        page.screenshot(path=str(shots / "decisions.png"))
+        take_screenshots(page, base, engine, shots)
 
     rr = w.resident_record
     with engine.connect() as conn:

@@ -247,7 +247,10 @@ LEVELS_VI: dict[str, str] = {
     "address: same street and alley": "địa chỉ: cùng đường và ngõ",
     "address: same street": "địa chỉ: cùng đường",
     "All other comparisons": "khác nhau",
+    "ID: CMND vs CCCD that fits the other's sex and year (no evidence)": "CMND và CCCD hợp giới tính, năm sinh "
+    "(không tính)",
 }
+NULL_LEVEL = (" is NULL", "thiếu ở một bên", "missing on one side")
 
 
 def translator(lang: str) -> Callable[..., str]:
@@ -269,6 +272,9 @@ def level_label(label: str, lang: str) -> str:
     """
     parts = []
     for piece in label.split(" / "):
+        if piece.endswith(NULL_LEVEL[0]):  # Splink's "<column> is NULL"
+            parts.append(NULL_LEVEL[1] if lang == "vi" else NULL_LEVEL[2])
+            continue
         full = LEVELS_VI.get(piece) if lang == "vi" else None
         if full is not None:
             parts.append(full.split(": ", 1)[-1])

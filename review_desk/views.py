@@ -593,9 +593,16 @@ def pair_decide(ctx: Ctx) -> Response:
 
 
 def decisions_page(ctx: Ctx) -> Response:
-    conn, wards = ctx.db(), ctx.me().wards
-    routing = q.ward_decisions(conn, wards).sort_values("id", ascending=False).head(200).to_dict("records")
-    matches = q.match_decisions(conn, wards).sort_values("id", ascending=False).head(200).to_dict("records")
+    """Routing decisions (filtered by kind and former ward, newest first, paged) and match decisions."""
+    conn, wards = ctx.db(), _ward_filter(ctx)
+    kind = ctx.q("kind") if ctx.q("kind") in (RECORD, RULE, REVOKE) else ""
+    frame = q.ward_decisions(conn, wards) if wards else q.ward_decisions(conn, ("-",))
+    if kind:
+        frame = frame[frame["kind"] == kind]
+    frame = frame.sort_values("id", ascending=False)
+    size, page = ctx.desk.config.page_size, _page(ctx)
+    routing = frame.iloc[(page - 1) * size : page * size].to_dict("records")
+    matches = q.match_decisions(conn, wards).sort_values("id", ascending=False).head(size).to_dict("records")
     loads = q.last_loads(conn, wards)
     for row in routing:
         row["effect"] = q.routing_effect(conn, row) if row["kind"] != REVOKE else None
@@ -603,7 +610,15 @@ def decisions_page(ctx: Ctx) -> Response:
         row["pending"] = last is None or row["decided_at"] > last
     for row in matches:
         row["effect"] = q.match_effect(conn, row) if row["decision"] != REVOKE else None
-    return ctx.render("decisions.html", routing=routing, matches=matches)
+    return ctx.render(
+        "decisions.html",
+        routing=routing,
+        matches=matches,
+        total=len(frame),
+        page=page,
+        pages=_pages(len(frame), size),
+        params={"ward": ctx.q("ward"), "kind": kind},
+    )
 
 
 def _routing_decision(ctx: Ctx) -> dict[str, Any] | None:

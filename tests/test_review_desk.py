@@ -126,3 +126,45 @@ def test_request_logs_name_the_path_never_the_query_string(url, caplog):
     response = client.get("/routing")
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_every_page_answers_on_both_backends(tmp_path, warehouse_url):
+    """The desk's SQL (window counts, floor bands, mod parity, substr ward scopes) on DuckDB and PostgreSQL."""
+    from review_fixture import FIXTURES, PAIR_IDS, run_pipeline, write_deployment
+
+    run_pipeline(write_deployment(tmp_path, warehouse_url))
+    app = create_app(DeskConfig(warehouse_url=warehouse_url, secret="s" * 40, routing_table=FIXTURES / "routing.csv"))
+    with app.state.desk.db.engine.begin() as conn:
+        auth.add_officer(conn, "lan", PASSWORD, ["00280", "00295"])
+    client = TestClient(app)
+    _sign_in(client)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+    rule = {"csrf_token": token, "ward": "00280", "street": "Giải Phóng", "house_from": "1", "house_to": "99",
+            "parity": "odd", "new_ward": "00322", "note": "quyết định của phường"}  # fmt: skip
+    preview = client.get("/routing/rule", params={k: v for k, v in rule.items() if k not in ("csrf_token", "note")})
+    assert "Khớp 3 hồ sơ" in preview.text
+    assert client.post("/routing/rule", data=rule).url.path.startswith("/decisions/routing/")
+    pair = {"csrf_token": token, "l": PAIR_IDS[0], "r": PAIR_IDS[1], "decision": "different", "note": "hai người"}
+    assert "Đã lưu quyết định" in client.post("/matches/pair/decide", data=pair).text
+    pages = [
+        "/",
+        "/routing",
+        "/routing?page=2",
+        "/routing?ward=00280&reason=street_ambiguous&street=giai",
+        "/routing/group?ward=00280&reason=street_ambiguous&skey=giai+phong&grp=-",
+        "/routing/record?ward=00280&dataset=residents&id=GP20",
+        "/matches",
+        "/matches?band=-5",
+        f"/matches/pair?l={PAIR_IDS[0]}&r={PAIR_IDS[1]}",
+        "/decisions",
+        "/decisions?kind=rule",
+        "/decisions/routing/1",
+        "/decisions/match/1",
+        "/runs",
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert "GP13" in client.get("/routing/group?ward=00280&reason=street_ambiguous&skey=giai+phong&grp=-").text
+    assert "#1" in client.get("/routing/record?ward=00280&dataset=residents&id=GP13").text  # covered by the rule
+    app.state.desk.db.engine.dispose()
