@@ -1,7 +1,8 @@
 """Route stage: each accepted record of a split former ward placed in its new ward by the routing table.
 
 Residential group first, then street (with alley / house-range / parity refinements), else the record goes to
-the review queue with the reason (assets/lib/routing.py). Only datasets whose records carry an address are
+the review queue with the reason (assets/lib/routing.py); review officers' decisions come before the routing
+table (assets/lib/review_decisions.py). Only datasets whose records carry an address are
 routed; records placed in a neighbouring new ward keep that ward's code.
 """
 
@@ -21,10 +22,12 @@ from dagster import (
 )
 
 from assets.errors import sealed
+from assets.lib.review_decisions import DECISION_COLUMN, read_routing_decisions, routing_overrides
 from assets.lib.routing import Router, load_routing_table, route_frame
-from assets.resources import DeploymentSettings
+from assets.resources import DeploymentSettings, WarehouseResource
 from data_quality.masking import preview_markdown
 from schemas import canonical as c
+from schemas import warehouse as w
 from schemas.datasets import Dataset, Kind
 from schemas.names import GROUP_ROUTE, harmonised_asset, routed_asset
 
@@ -45,11 +48,18 @@ def _routed_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefini
         "unplaceable ones marked for the review queue with the reason.",
     )
     def routed(
-        context: AssetExecutionContext, settings: DeploymentSettings, harmonised: pd.DataFrame
+        context: AssetExecutionContext,
+        settings: DeploymentSettings,
+        warehouse: WarehouseResource,
+        harmonised: pd.DataFrame,
     ) -> Output[pd.DataFrame]:
-        with sealed(f"former ward {context.partition_key}, {ds.name}"):
+        former_ward = context.partition_key
+        with sealed(f"former ward {former_ward}, {ds.name}"):
             router = router_for(settings.routing_table, settings.routing.stat().st_mtime)
-            out = route_frame(harmonised, ds, context.partition_key, router)
+            with warehouse.warehouse.engine.connect() as conn:
+                decisions = read_routing_decisions(conn, w.routing_decision, former_ward)
+            overrides = routing_overrides(decisions, former_ward, ds.name)
+            out = route_frame(harmonised, ds, former_ward, router, overrides)
         where = [f.name for f in ds.of_kind(Kind.RESIDENTIAL_GROUP, Kind.STREET)]
         placed = out[out["new_ward_code"].notna()]
         review = out[out[c.DISPOSITION] == c.REVIEW]
@@ -62,6 +72,7 @@ def _routed_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefini
                 "new_wards": MetadataValue.json(placed["new_ward_code"].value_counts().to_dict()),
                 "by_method": MetadataValue.json(placed["route_method"].value_counts().to_dict()),
                 "review_reasons": MetadataValue.json(review[c.RULES].value_counts().to_dict()),
+                "placed_by_review_decisions": int(out[DECISION_COLUMN].notna().sum()),
                 "preview": MetadataValue.md(preview_markdown(review[[c.SOURCE_FILE, c.SOURCE_ROW, c.RULES, *where]])),
             },
         )

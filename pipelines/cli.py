@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
         from pipelines.definitions import build_definitions, former_ward_codes
 
         codes = former_ward_codes(settings.target_wards)
+        selected = _selected_wards(args, codes)
         defs = build_definitions(settings)
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
@@ -129,10 +130,31 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - a setting the checks above did not foresee: still one line
         console.print(f"[red]error:[/red] cannot start: {type(exc).__name__}: {escape(str(exc))}", soft_wrap=True)
         return EXIT_USAGE
-    return _execute(args, settings, scan, codes, defs, console)
+    return _execute(args, settings, scan, codes, defs, console, selected)
 
 
-def _execute(args: argparse.Namespace, settings: Any, scan: Any, codes: list[str], defs: Any, console: Any) -> int:
+def _selected_wards(args: argparse.Namespace, codes: list[str]) -> set[str] | None:
+    """The former wards --former-wards names (None: all); a code outside the deployment is a setting error."""
+    from pipelines.preflight import ConfigError
+
+    if not getattr(args, "former_wards", None):
+        return None
+    wanted = {code.strip() for code in args.former_wards.split(",") if code.strip()}
+    unknown = sorted(wanted - set(codes))
+    if unknown:
+        raise ConfigError("--former-wards", "(no variable)", ",".join(unknown), f"not among {', '.join(codes)}")
+    return wanted
+
+
+def _execute(
+    args: argparse.Namespace,
+    settings: Any,
+    scan: Any,
+    codes: list[str],
+    defs: Any,
+    console: Any,
+    selected: set[str] | None = None,
+) -> int:
     from dagster import DagsterInstance
     from dagster._core.utils import make_new_run_id
     from rich.markup import escape
@@ -153,6 +175,9 @@ def _execute(args: argparse.Namespace, settings: Any, scan: Any, codes: list[str
     for code, plan in plans.items():
         if plan.status != "run":
             outcomes[code].status, outcomes[code].detail = plan.status, plan.detail
+        elif selected is not None and code not in selected:
+            plan.status = outcomes[code].status = "skipped"
+            outcomes[code].detail = "not selected (--former-wards)"
     to_run = [code for code in codes if plans[code].status == "run"]
     for problem in scan.unattributed():
         console.print(
@@ -369,6 +394,57 @@ def inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_launcher(settings: Any) -> Any:
+    """How the review desk starts a re-run: this CLI in a child process, on the desk's own settings."""
+    import subprocess
+
+    def launch(wards: list[str], log_path: Path) -> subprocess.Popen:
+        command = [
+            sys.executable, "-m", "pipelines.cli", "run", "--warehouse", settings.warehouse_url,
+            "--landing", settings.landing_dir, "--sources", settings.sources_dir, "--routing", settings.routing_table,
+            "--ward", settings.ward, "--data-dir", settings.data_dir,
+        ]  # fmt: skip
+        if wards:
+            command += ["--former-wards", ",".join(wards)]
+        with open(log_path, "ab") as log:
+            env = {**os.environ, "COLUMNS": "140"}
+            return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+
+    return launch
+
+
+def review(args: argparse.Namespace) -> int:
+    from review_desk.command import serve
+
+    settings = s.build_settings({"warehouse_url": args.warehouse})
+    return serve(
+        settings.warehouse_url,
+        secret=s.review_secret(),
+        host=args.host,
+        port=args.port,
+        dev_mode=args.dev,
+        https_only=args.https_only,
+        routing_table=settings.routing,
+        launcher=_run_launcher(settings),
+        run_log_dir=Path(settings.data_dir) / "review_runs",
+        new_ward=settings.ward,
+    )
+
+
+def officer(args: argparse.Namespace) -> int:
+    from review_desk.command import officer as manage
+
+    wards = [code.strip() for code in (getattr(args, "wards", None) or "").split(",") if code.strip()]
+    return manage(
+        s.build_settings({"warehouse_url": args.warehouse}).warehouse_url,
+        args.action,
+        getattr(args, "username", None),
+        wards,
+        display_name=getattr(args, "name", None),
+        password_stdin=getattr(args, "password_stdin", False),
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="wardmerge", description=__doc__, epilog=EPILOG, formatter_class=fmt)
@@ -400,6 +476,11 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir", metavar="DIR", help=f"staging and artefacts (env {s.ENV_DATA_DIR}; default {s.DEFAULT_DATA_DIR})"
     )
     run_p.add_argument("--stats", metavar="FILE", help="write per-stage seconds and peak memory as JSON (benchmarks)")
+    run_p.add_argument(
+        "--former-wards",
+        metavar="CODE[,CODE…]",
+        help="run only these former wards (then the link over all of them); default all",
+    )
     run_p.set_defaults(func=run)
     ins = sub.add_parser(
         "inspect",
@@ -415,6 +496,39 @@ def _parser() -> argparse.ArgumentParser:
     ins.add_argument("--rows", type=int, default=10, help="how many first rows to show (default 10)")
     ins.add_argument("--unmasked", action="store_true", help="show personal values in clear (your terminal only)")
     ins.set_defaults(func=inspect)
+    review_p = sub.add_parser(
+        "review",
+        help="serve the review desk where ward officers settle routing and match doubts",
+        description=f"Serve the review desk. Sessions are signed with {s.ENV_REVIEW_SECRET} (at least 32 "
+        "characters); --dev generates a key for this process only.",
+    )
+    review_p.add_argument("--warehouse", metavar="URL", help=f"SQLAlchemy URL (env {s.ENV_WAREHOUSE})")
+    review_p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    review_p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    review_p.add_argument("--dev", action="store_true", help=f"without {s.ENV_REVIEW_SECRET}, a key for this process")
+    review_p.add_argument("--https-only", action="store_true", help="session cookie only over HTTPS (behind TLS)")
+    review_p.set_defaults(func=review)
+    officer_p = sub.add_parser("officer", help="manage review-desk officer accounts (passwords are prompted)")
+    officer_sub = officer_p.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("add", "create an account: password from the terminal, or one line of stdin with --password-stdin"),
+        ("wards", "replace the former wards an officer may see and decide"),
+        ("password", "set a new password (ends the officer's sessions)"),
+        ("disable", "disable an account"),
+        ("enable", "enable an account"),
+        ("list", "list accounts and their former wards"),
+    ):
+        p = officer_sub.add_parser(action, help=text)
+        p.add_argument("--warehouse", metavar="URL", help=f"SQLAlchemy URL (env {s.ENV_WAREHOUSE})")
+        if action != "list":
+            p.add_argument("username")
+        if action in ("add", "wards"):
+            p.add_argument("--wards", required=True, metavar="CODE[,CODE…]", help="former ward codes")
+        if action == "add":
+            p.add_argument("--name", help="display name (default the username)")
+        if action in ("add", "password"):
+            p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        p.set_defaults(func=officer)
     gen = sub.add_parser("sample-data", help="write realistic sample rosters (and their truth, separately)")
     gen.add_argument("--out", required=True, metavar="DIR", help="landing zone to write into")
     gen.add_argument("--scale", type=float, default=1.0, help="1 ≈ the real ward (default 1)")

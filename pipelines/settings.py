@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from assets.lib.linkage.backend import DEFAULT_MEMORY_LIMIT
 from assets.resources import DeploymentSettings
+from review_desk import ENV_SECRET
 from schemas import SHIPPED_ROUTING, SHIPPED_SOURCES
 
 ENV_LANDING = "WARDMERGE_LANDING"
@@ -25,6 +26,7 @@ ENV_WARD = "WARDMERGE_WARD"
 ENV_DATA_DIR = "WARDMERGE_DATA_DIR"
 ENV_LINKAGE_BACKEND = "WARDMERGE_LINKAGE_BACKEND"
 ENV_LINKAGE_MEMORY = "WARDMERGE_LINKAGE_MEMORY"
+ENV_REVIEW_SECRET = ENV_SECRET
 
 DEFAULT_WARD = "00322"
 DEFAULT_LANDING = "data/landing"
@@ -43,6 +45,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "linkage_memory": (ENV_LINKAGE_MEMORY, DEFAULT_MEMORY_LIMIT),
 }
 _PATHS = ("landing_dir", "sources_dir", "routing_table", "data_dir")
+
+
+def review_secret(environ: Mapping[str, str] | None = None) -> str:
+    """The key that signs review-desk sessions (empty when unset: the desk then refuses to start, or --dev)."""
+    return (os.environ if environ is None else environ).get(ENV_REVIEW_SECRET, "")
 
 
 def _absolute(path: str) -> str:

@@ -86,10 +86,18 @@ def _field_columns(ds: Dataset) -> list[sa.Column]:
 
 def _record_table(ds: Dataset) -> sa.Table:
     """A dataset's table of accepted records: key, its fields' stored columns, routing, flags, lineage."""
-    routing = (
+    routing: list[sa.Column] = (
         [
+            sa.Column("street_key", sa.String, comment="routing key of the street (no prefix, no marks, lower case)"),
+            sa.Column("house_key", sa.Integer, comment="leading integer of the house number"),
             sa.Column("new_ward_code", sa.String, nullable=False, comment="the new ward the record was placed in"),
-            sa.Column("route_method", sa.String, nullable=False, comment="group, street, street+refinement, decision"),
+            sa.Column(
+                "route_method",
+                sa.String,
+                nullable=False,
+                comment="group, street, street+refinement, or decision (a review officer's record or rule decision)",
+            ),
+            sa.Column("routing_decision_id", sa.BigInteger, comment="routing_decision.id that placed it, if any"),
         ]
         if ds.routed
         else []
@@ -150,12 +158,27 @@ review_queue = sa.Table(
     sa.Column("source_row", sa.Integer, primary_key=True),
     sa.Column("source_record_id", sa.String, nullable=False),
     sa.Column("reason", sa.String, nullable=False),
+    # The harmonised fields an officer needs to place the record (personal data: masked in the review desk
+    # unless an audited "show" asks for them).
+    sa.Column("full_name", sa.String),
+    sa.Column("date_of_birth", sa.Date),
+    sa.Column("dob_precision", sa.String),
+    sa.Column("sex", sa.String(1)),
+    sa.Column("national_id", sa.String),
+    sa.Column("phone", sa.String),
+    sa.Column("house_number", sa.String),
+    sa.Column("alley", sa.String, comment="alley key (ngõ/ngách path)"),
     sa.Column("residential_group", sa.String, comment="as normalised; null when not given"),
     sa.Column("residential_group_number", sa.Integer, comment="the group's number, for sorting"),
     sa.Column("street", sa.String),
+    # Routing keys, as the router compares them (review-desk rules match on these).
+    sa.Column("street_key", sa.String, comment="street without prefix and marks, lower case"),
+    sa.Column("house_key", sa.Integer, comment="leading integer of the house number"),
     sa.Column("file_sha256", sa.String, nullable=False),
     sa.Column("run_id", sa.String, nullable=False),
     sa.Column("record_hash", sa.String, nullable=False),
+    # The review desk groups and filters the queue by these (GROUP BY on an index, not a table scan).
+    sa.Index("ix_review_queue_group", "former_ward_code", "reason", "street_key", "residential_group"),
 )
 
 # ---- persons ----------------------------------------------------------------------------------------------
@@ -252,25 +275,46 @@ match_review = sa.Table(
     metadata,
     sa.Column("record_id_l", sa.String, primary_key=True),
     sa.Column("record_id_r", sa.String, primary_key=True),
-    sa.Column("match_weight", sa.Float, nullable=False),
-    sa.Column("match_probability", sa.Float, nullable=False),
+    sa.Column("former_ward_code_l", sa.String, nullable=False),
+    sa.Column("former_ward_code_r", sa.String, nullable=False),
+    sa.Column("match_weight", sa.Double, nullable=False),
+    sa.Column("match_probability", sa.Double, nullable=False),
     sa.Column("person_key_l", sa.BigInteger, nullable=False),
     sa.Column("person_key_r", sa.BigInteger, nullable=False),
     sa.Column("fields_l", sa.String, nullable=False, comment="JSON of the left record's fields, masked"),
     sa.Column("fields_r", sa.String, nullable=False),
+    sa.Column(
+        "comparisons",
+        sa.String,
+        comment="JSON: the prior and each comparison's level and match weight (no personal data)",
+    ),
     sa.Column("run_id", sa.String, nullable=False),
     sa.Column("record_hash", sa.String, nullable=False),
+    sa.Index("ix_match_review_weight", "match_weight"),
+    sa.Index("ix_match_review_ward_l", "former_ward_code_l"),
+    sa.Index("ix_match_review_ward_r", "former_ward_code_r"),
 )
 
+# Decisions are append-only: a later decision (or a revoke naming an earlier one) supersedes, nothing is
+# overwritten. Ids come from a sequence (a server default, so hand-written inserts need not name them).
+match_decision_id = sa.Sequence("match_decision_id_seq", metadata=metadata)
 match_decision = sa.Table(
     "match_decision",
     metadata,
-    sa.Column("record_id_l", sa.String, primary_key=True),
-    sa.Column("record_id_r", sa.String, primary_key=True),
-    sa.Column("decision", sa.String, nullable=False, comment="same or different; written by clerks, never by runs"),
+    sa.Column("id", sa.BigInteger, match_decision_id, server_default=match_decision_id.next_value(), primary_key=True),
+    sa.Column("record_id_l", sa.String, nullable=False),
+    sa.Column("record_id_r", sa.String, nullable=False),
+    sa.Column(
+        "decision",
+        sa.String,
+        nullable=False,
+        comment="same, different, or revoke (cancels decision `revokes`); written by clerks, never by runs",
+    ),
     sa.Column("decided_by", sa.String),
     sa.Column("decided_at", sa.DateTime),
     sa.Column("note", sa.String),
+    sa.Column("revokes", sa.BigInteger, comment="id of the decision a revoke cancels"),
+    sa.Index("ix_match_decision_pair", "record_id_l", "record_id_r"),
 )
 
 person_source_xref = sa.Table(
@@ -300,6 +344,74 @@ load_audit = sa.Table(
     sa.Column("rows_updated", sa.Integer),
     sa.Column("rows_deleted", sa.Integer),
     sa.Column("finished_at", sa.DateTime, nullable=False),
+)
+
+# ---- review desk: officers' decisions, accounts and audit (written by the desk, never by runs) -------------
+routing_decision_id = sa.Sequence("routing_decision_id_seq", metadata=metadata)
+routing_decision = sa.Table(
+    "routing_decision",
+    metadata,
+    sa.Column(
+        "id", sa.BigInteger, routing_decision_id, server_default=routing_decision_id.next_value(), primary_key=True
+    ),
+    sa.Column("kind", sa.String, nullable=False, comment="record, rule, or revoke (cancels decision `revokes`)"),
+    sa.Column("former_ward_code", sa.String, nullable=False),
+    sa.Column("dataset", sa.String, nullable=False),
+    sa.Column("source_record_id", sa.String, comment="record: the record placed"),
+    # rule: which records it places (every condition given must hold; refinements need a street)
+    sa.Column("residential_group", sa.String, comment="rule: normalised group number"),
+    sa.Column("street", sa.String, comment="rule: the street as the officer chose it"),
+    sa.Column("street_key", sa.String, comment="rule: the street's routing key"),
+    sa.Column("alley", sa.String, comment="rule: alley key"),
+    sa.Column("house_from", sa.Integer),
+    sa.Column("house_to", sa.Integer),
+    sa.Column("parity", sa.String, comment="odd or even"),
+    # what it decides
+    sa.Column("new_ward_code", sa.String, comment="record/rule: the new ward"),
+    sa.Column("set_residential_group", sa.String, comment="record/rule: residential group to record, if given"),
+    sa.Column("revokes", sa.BigInteger, comment="revoke: id of the decision it cancels"),
+    sa.Column("decided_by", sa.String, nullable=False),
+    sa.Column("decided_at", sa.DateTime, nullable=False),
+    sa.Column("note", sa.String, nullable=False),
+    sa.Column("review_rows_matched", sa.Integer, comment="review_queue rows it matched when decided"),
+    sa.Index("ix_routing_decision_ward", "former_ward_code"),
+)
+
+review_officer = sa.Table(
+    "review_officer",
+    metadata,
+    sa.Column("username", sa.String, primary_key=True),
+    sa.Column("display_name", sa.String),
+    sa.Column("password_hash", sa.String, nullable=False, comment="scrypt$n$r$p$salt$hash (salted, never plain)"),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("password_changed_at", sa.DateTime, nullable=False),
+)
+
+review_officer_ward = sa.Table(
+    "review_officer_ward",
+    metadata,
+    sa.Column("username", sa.String, primary_key=True),
+    sa.Column("former_ward_code", sa.String, primary_key=True),
+)
+
+review_audit_id = sa.Sequence("review_audit_id_seq", metadata=metadata)
+review_audit = sa.Table(
+    "review_audit",
+    metadata,
+    sa.Column("id", sa.BigInteger, review_audit_id, server_default=review_audit_id.next_value(), primary_key=True),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    sa.Column("officer", sa.String, nullable=False, comment="username (as typed, for failed sign-ins)"),
+    sa.Column(
+        "action",
+        sa.String,
+        nullable=False,
+        comment="sign_in, sign_in_failed, sign_in_locked, sign_out, view_unmasked, decide, undo, rerun",
+    ),
+    sa.Column("item", sa.String, comment="the record, pair or decision acted on (ids, no personal data)"),
+    sa.Column("former_ward_code", sa.String),
+    sa.Column("detail", sa.String, comment="e.g. the new ward decided; never personal data"),
+    sa.Index("ix_review_audit_officer_at", "officer", "occurred_at"),
 )
 
 # Tables a source record can end in (besides its dataset's record table), replaced per former ward by the load.

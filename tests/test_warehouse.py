@@ -28,6 +28,9 @@ def _review_rows(ward: str, rows: list[tuple[int, str]]) -> pd.DataFrame:
             "run_id": "run-1",
         }
     )
+    for column in w.review_queue.columns:  # the record's fields (unused here)
+        if column.name not in frame.columns and column.name != "record_hash":
+            frame[column.name] = None
     content = [c.name for c in w.review_queue.columns if c.name not in ("run_id", "record_hash")]
     frame["record_hash"] = content_hashes(frame, content)
     return frame[[c.name for c in w.review_queue.columns]]

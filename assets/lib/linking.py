@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from assets.lib.households import household_clusters, household_tables, source_household_ids
 from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
 from assets.lib.person_keys import assign_stable_keys, connected_components, resolve_retired
+from assets.lib.review_decisions import active_match_decisions
 from assets.lib.survivorship import golden_records
 from assets.lib.warehouse import Warehouse, content_hashes, with_hash
 from data_quality.masking import mask_record, preview_markdown
@@ -46,8 +47,11 @@ def _read(conn: Connection, warehouse: Warehouse, table: sa.Table) -> pd.DataFra
     return warehouse.read_frame(conn, sa.select(table))
 
 
-def _review_rows(pairs: pd.DataFrame, records: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
-    """Uncertain pairs that the clustering left in different persons, with both records' fields masked."""
+def _review_rows(
+    pairs: pd.DataFrame, records: pd.DataFrame, keys: pd.Series, waterfalls: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Uncertain pairs that the clustering left in different persons, with both records' fields masked and,
+    where the linkage explained them, each comparison's level and weight."""
     band = pairs[(pairs["match_weight"] >= REVIEW_THRESHOLD) & (pairs["match_weight"] < MATCH_THRESHOLD)].copy()
     band["person_key_l"] = band["record_id_l"].map(keys)
     band["person_key_r"] = band["record_id_r"].map(keys)
@@ -62,6 +66,15 @@ def _review_rows(pairs: pd.DataFrame, records: pd.DataFrame, keys: pd.Series) ->
 
     band["fields_l"] = [fields(r) for r in band["record_id_l"]]
     band["fields_r"] = [fields(r) for r in band["record_id_r"]]
+    band["former_ward_code_l"] = band["record_id_l"].map(by_id["former_ward_code"])
+    band["former_ward_code_r"] = band["record_id_r"].map(by_id["former_ward_code"])
+    explained: dict[tuple[str, str], str] = {}
+    if waterfalls is not None:
+        pair_ids = zip(waterfalls["record_id_l"], waterfalls["record_id_r"], strict=True)
+        explained = dict(zip(pair_ids, waterfalls["comparisons"], strict=True))
+    band["comparisons"] = [
+        explained.get((left, right)) for left, right in zip(band["record_id_l"], band["record_id_r"], strict=True)
+    ]
     # Rounded so that floating noise in a re-run is not a change.
     band["match_weight"] = band["match_weight"].round(4)
     band["match_probability"] = band["match_probability"].round(6)
@@ -85,7 +98,7 @@ def link_all(
     records = _read(conn, warehouse, w.resident_record)
     records["record_id"] = record_ids(records)
     run = linker(records)
-    decisions = _read(conn, warehouse, w.match_decision)
+    decisions = active_match_decisions(_read(conn, warehouse, w.match_decision))
     decisions = decisions.rename(columns={"record_id_l": "l", "record_id_r": "r"})
     edges = run.pairs[run.pairs["match_weight"] >= MATCH_THRESHOLD].rename(
         columns={"record_id_l": "l", "record_id_r": "r"}
@@ -154,7 +167,7 @@ def link_all(
     if len(events):
         warehouse.append(conn, w.person_key_event, events)
 
-    review = _review_rows(run.pairs, records, records.set_index("record_id")["person_key"])
+    review = _review_rows(run.pairs, records, records.set_index("record_id")["person_key"], run.waterfalls)
     review_sync = warehouse.replace_scope(conn, w.match_review, with_hash(review, w.match_review, run_id), {})
 
     _check_xref(conn, len(records))

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets.lib.addresses import alley_key, house_number_key, normalise_group, street_key
+from assets.lib.review_decisions import RoutingOverrides, apply_routing_decisions
 from data_quality.rules import NO_GROUP_OR_STREET, STREET_AMBIGUOUS, UNKNOWN_GROUP_AND_STREET
 from schemas import canonical as c
 from schemas.datasets import Dataset, Kind
@@ -193,8 +194,17 @@ def _matches(rule: RoutingRule, alley: str | None, house: int | None) -> bool:
     return True
 
 
-def route_frame(harmonised: pd.DataFrame, dataset: Dataset, former_ward: str, router: Router) -> pd.DataFrame:
-    """Place every accepted record of a harmonised partition; unplaceable ones are marked for review."""
+def route_frame(
+    harmonised: pd.DataFrame,
+    dataset: Dataset,
+    former_ward: str,
+    router: Router,
+    overrides: RoutingOverrides | None = None,
+) -> pd.DataFrame:
+    """Place every accepted record of a harmonised partition; unplaceable ones are marked for review.
+
+    Review officers' decisions (``overrides``, assets/lib/review_decisions.py) come before the routing table.
+    """
     kinds = (Kind.RESIDENTIAL_GROUP, Kind.STREET, Kind.ALLEY, Kind.HOUSE_NUMBER)
     part = {kind: dataset.of_kind(kind)[0].name for kind in kinds if dataset.of_kind(kind)}
     out = harmonised.copy()
@@ -228,4 +238,4 @@ def route_frame(harmonised: pd.DataFrame, dataset: Dataset, former_ward: str, ro
     reasons = reasons[reasons.notna()]
     out.loc[reasons.index, c.DISPOSITION] = c.REVIEW
     out.loc[reasons.index, c.RULES] = reasons
-    return out
+    return apply_routing_decisions(out, dataset.name, overrides or RoutingOverrides())

@@ -13,7 +13,9 @@ Every SQL condition is written in DuckDB's dialect and handed to Splink with ``b
 from __future__ import annotations
 
 import copy
+import json
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +38,7 @@ __all__ = [
     "LinkageRun",
     "blocking_rules",
     "comparisons",
+    "explain_pairs",
     "link_records",
     "settings",
     "training_blocking_rules",
@@ -93,6 +96,12 @@ class LinkageRun:
     """Match-weights chart as a self-contained HTML page (Vega libraries inlined; no network to view)."""
     stats: dict[str, Any] = field(default_factory=dict)
     """Records, comparisons scored, pairs kept, seconds per phase (for Dagster metadata; no personal data)."""
+    waterfalls: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["record_id_l", "record_id_r", "comparisons"])
+    )
+    """For the pairs in the review band: record_id_l, record_id_r and ``comparisons``, a JSON text of the
+    prior and each comparison's level and match weight (what a reviewer reads, like Splink's waterfall chart;
+    levels and weights only, no field values)."""
 
 
 def _level(sql: str, label: str) -> cll.CustomLevel:
@@ -431,7 +440,9 @@ def link_records(
         table = backend.register(features, "wardmerge_person_features")
         trained = train(Linker(table, settings(), log_level=logging.ERROR), table, seed=seed, stats=stats)
         model_json = apply_m_floor(trained)
-        linker = Linker(table, model_json, log_level=logging.ERROR)
+        # Predict keeps each comparison's level (gamma_*) and weight (mw_*) so the review band can be explained.
+        explained = {**model_json, "retain_matching_columns": True, "retain_intermediate_calculation_columns": True}
+        linker = Linker(table, explained, log_level=logging.ERROR)
         started = time.perf_counter()
         predictions = linker.inference.predict(warning_mode="never")
         table_name = predictions.physical_name
@@ -443,6 +454,7 @@ def link_records(
             f"WHERE match_weight >= {float(REVIEW_THRESHOLD)!r}",
             output_type="pandas",
         )
+        waterfalls = explain_pairs(linker, table_name, model_json, REVIEW_THRESHOLD, MATCH_THRESHOLD)
         stats["seconds_predict"] = round(time.perf_counter() - started, 2)
         chart_html = linker.visualisations.match_weights_chart().to_html(inline=True)
     finally:
@@ -458,4 +470,59 @@ def link_records(
     stats["pairs_matched"] = int((pairs["match_weight"] >= MATCH_THRESHOLD).sum())
     stats["pairs_review"] = stats["pairs_kept"] - stats["pairs_matched"]
     stats["seconds_total"] = round(sum(v for k, v in stats.items() if k.startswith("seconds_")), 2)
-    return LinkageRun(pairs=pairs, model_json=model_json, chart_html=chart_html, stats=stats)
+    return LinkageRun(pairs=pairs, model_json=model_json, chart_html=chart_html, stats=stats, waterfalls=waterfalls)
+
+
+def _level_labels(comparison: dict[str, Any]) -> dict[int, str]:
+    """Comparison-vector value → level label, numbered as Splink does (null levels -1, others n-1 … 0)."""
+    levels = comparison["comparison_levels"]
+    counter = sum(not lv.get("is_null_level") for lv in levels) - 1
+    labels: dict[int, list[str]] = {}
+    for level in levels:
+        if level.get("is_null_level"):
+            value = -1
+        else:
+            value, counter = counter, counter - 1
+        labels.setdefault(value, []).append(str(level.get("label_for_charts") or level.get("sql_condition", "")))
+    return {value: " / ".join(names) for value, names in labels.items()}
+
+
+def explain_pairs(linker: Linker, table_name: str, model_json: dict[str, Any], low: float, high: float) -> pd.DataFrame:
+    """Per scored pair with ``low <= match_weight < high``: the prior and each comparison's level and weight.
+
+    Reads the predictions table of a linker whose settings retained matching and intermediate columns. The
+    weights add up to the pair's match weight (prior + Σ comparison weights, term-frequency adjustments
+    included), which is what a reviewer checks a doubtful pair against.
+    """
+    available = set(linker.misc.query_sql(f"SELECT * FROM {table_name} LIMIT 0", output_type="pandas").columns)
+    comparisons = []
+    for comparison in model_json["comparisons"]:
+        name = str(comparison["output_column_name"]).replace(" ", "_")
+        if f"gamma_{name}" not in available or f"mw_{name}" not in available:
+            raise LinkageError(f"predictions lack gamma_{name}/mw_{name}: intermediate columns were not retained")
+        tf = f"mw_tf_adj_{name}" if f"mw_tf_adj_{name}" in available else None
+        comparisons.append((name, _level_labels(comparison), tf))
+    columns = ["unique_id_l", "unique_id_r"]
+    for name, _, tf in comparisons:
+        columns += [f"gamma_{name}", f"mw_{name}"] + ([tf] if tf else [])
+    rows = linker.misc.query_sql(
+        f"SELECT {', '.join(columns)} FROM {table_name} "
+        f"WHERE match_weight >= {float(low)!r} AND match_weight < {float(high)!r}",
+        output_type="pandas",
+    )
+    prior_p = float(model_json["probability_two_random_records_match"])
+    prior = round(math.log2(prior_p / (1 - prior_p)), 4)
+    texts = []
+    for row in rows.to_dict("records"):
+        parts = []
+        for name, labels, tf in comparisons:
+            gamma = int(row[f"gamma_{name}"])
+            weight = float(row[f"mw_{name}"]) + (float(row[tf]) if tf and pd.notna(row[tf]) else 0.0)
+            level = labels.get(gamma, str(gamma))
+            parts.append({"comparison": name, "gamma": gamma, "level": level, "weight": round(weight, 4)})
+        texts.append(json.dumps({"prior": prior, "comparisons": parts}, ensure_ascii=False, sort_keys=True))
+    out = pd.DataFrame({"record_id_l": rows["unique_id_l"].astype(str), "record_id_r": rows["unique_id_r"].astype(str)})
+    swap = out["record_id_l"] > out["record_id_r"]
+    out.loc[swap, ["record_id_l", "record_id_r"]] = out.loc[swap, ["record_id_r", "record_id_l"]].to_numpy()
+    out["comparisons"] = texts
+    return out.sort_values(["record_id_l", "record_id_r"], ignore_index=True)
