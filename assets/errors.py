@@ -42,6 +42,27 @@ def withheld(exc: BaseException) -> str:
     return f"unexpected {type(exc).__name__} at {place} (its text is withheld: it may hold personal data)"
 
 
+# A step that failed for one of these reasons is retried (the warehouse was briefly unreachable, a transaction
+# lost a deadlock, another process held the DuckDB file); a step retried in vain fails with the last reason.
+RETRIES, RETRY_WAIT_SECONDS = 2, 10
+# PostgreSQL SQLSTATEs that waiting can cure: connection exceptions (class 08), the server shutting down or
+# restarting, a serialization failure, a deadlock.
+_TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "40001", "40P01")
+
+
+def transient(exc: BaseException) -> bool:
+    """Is this a failure that waiting can cure (see above)? Data errors never are."""
+    import sqlalchemy as sa
+
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    cause = getattr(exc, "orig", None) or exc
+    state = getattr(cause, "sqlstate", None)
+    if isinstance(state, str) and state.startswith(_TRANSIENT_SQLSTATES):
+        return True
+    return type(cause).__name__ == "IOException" and "Could not set lock" in str(cause)
+
+
 @contextmanager
 def sealed(where: str) -> Iterator[None]:
     """Turn whatever a stage raises into a Dagster failure whose text is safe to store (see the module)."""
@@ -49,7 +70,8 @@ def sealed(where: str) -> Iterator[None]:
         yield
     except (Failure, RetryRequested):
         raise
-    except WardmergeError as exc:
-        raise Failure(description=f"{where}: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - every other error is reported without its text
-        raise Failure(description=f"{where}: {withheld(exc)}") from None
+    except Exception as exc:  # noqa: BLE001 - every error ends here, the project's own told, others withheld
+        if transient(exc):
+            raise RetryRequested(max_retries=RETRIES, seconds_to_wait=RETRY_WAIT_SECONDS) from None
+        text = str(exc) if isinstance(exc, WardmergeError) else withheld(exc)
+        raise Failure(description=f"{where}: {text}") from None

@@ -20,7 +20,7 @@ from typing import Any
 
 from pipelines import settings as s
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 EPILOG = """\
 examples:
@@ -33,6 +33,7 @@ exit codes:
   0  every former ward that had a delivery succeeded (those without one are listed as skipped)
   1  a former ward or the link failed (each failure is one line in the summary)
   2  a setting is wrong (one line naming it); nothing was run
+  3  another run holds the data directory or the warehouse (one line naming it); nothing was run
 """
 
 
@@ -109,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
+    from pipelines.guard import BusyError, exclusive_run
     from pipelines.preflight import ConfigError, check_settings
 
     console = Console(width=max(shutil.get_terminal_size().columns, 110))
@@ -127,10 +129,18 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         return EXIT_USAGE
+    except BusyError as exc:
+        console.print(f"[red]busy:[/red] {escape(str(exc))}", soft_wrap=True)
+        return EXIT_BUSY
     except Exception as exc:  # noqa: BLE001 - a setting the checks above did not foresee: still one line
         console.print(f"[red]error:[/red] cannot start: {type(exc).__name__}: {escape(str(exc))}", soft_wrap=True)
         return EXIT_USAGE
-    return _execute(args, settings, scan, codes, defs, console, selected)
+    try:
+        with exclusive_run(settings):
+            return _execute(args, settings, scan, codes, defs, console, selected)
+    except BusyError as exc:
+        console.print(f"[red]busy:[/red] {escape(str(exc))}", soft_wrap=True)
+        return EXIT_BUSY
 
 
 def _selected_wards(args: argparse.Namespace, codes: list[str]) -> set[str] | None:
@@ -160,6 +170,7 @@ def _execute(
     from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from pipelines.guard import PID_TAG, fail_abandoned_runs, remove_stale_staging
     from pipelines.preflight import plan_partitions
     from schemas.admin_units import old_unit
     from schemas.datasets import registry
@@ -169,6 +180,15 @@ def _execute(
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     home = os.environ.get("DAGSTER_HOME")
     instance = DagsterInstance.get() if home else DagsterInstance.ephemeral()
+    abandoned = fail_abandoned_runs(instance)
+    stale = remove_stale_staging(settings)
+    if abandoned or stale:
+        console.print(
+            f"[yellow]note:[/] a killed run left {abandoned} Dagster run(s) marked started (now failed) and {stale} "
+            "staging file(s) (removed)",
+            soft_wrap=True,
+        )
+    tags = {PID_TAG: str(os.getpid())}
 
     outcomes = {code: PartitionOutcome(code, old_unit(code).short_name) for code in codes}
     plans = plan_partitions(settings, scan, codes)
@@ -204,7 +224,7 @@ def _execute(
     ) as progress:
         ref_task = progress.add_task("reference (admin units)", total=1, stage="")
         ref = defs.resolve_job_def(JOB_REFERENCE).execute_in_process(
-            run_config=quiet, instance=instance, raise_on_error=False
+            run_config=quiet, instance=instance, raise_on_error=False, tags=tags
         )
         progress.update(ref_task, completed=1, stage="done" if ref.success else "FAILED")
         if not ref.success:
@@ -240,7 +260,7 @@ def _execute(
             instance.add_event_listener(run_id, listen)
             t0 = time.perf_counter()
             result = job.execute_in_process(
-                run_config=quiet, partition_key=code, instance=instance, run_id=run_id, raise_on_error=False
+                run_config=quiet, partition_key=code, instance=instance, run_id=run_id, raise_on_error=False, tags=tags
             )
             outcome.seconds = time.perf_counter() - t0
             outcome.status = "ok" if result.success else "failed"
@@ -250,7 +270,7 @@ def _execute(
             t0 = time.perf_counter()
             _reset_peak_rss()
             linked = defs.resolve_job_def(JOB_LINK).execute_in_process(
-                run_config=quiet, instance=instance, raise_on_error=False
+                run_config=quiet, instance=instance, raise_on_error=False, tags=tags
             )
             link_ok = linked.success
             link_stats = {"seconds": time.perf_counter() - t0, "peak_mb": _peak_rss_mb()}

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from dagster import (
     Definitions,
+    ScheduleDefinition,
+    SensorDefinition,
     StaticPartitionsDefinition,
     define_asset_job,
     definitions,
@@ -27,6 +29,7 @@ from assets.reference import build_reference_assets
 from assets.resources import DeploymentSettings, StagingIOManager, WarehouseResource
 from assets.route import build_route_assets
 from assets.validate import build_validate_assets
+from pipelines.automation import LINK_TAG, build_automation
 from pipelines.settings import build_settings
 from schemas.admin_units import former_wards_of_many
 from schemas.datasets import registry
@@ -47,7 +50,8 @@ def former_ward_codes(target_wards: list[str]) -> list[str]:
 
 def build_definitions(settings: DeploymentSettings) -> Definitions:
     """Every stage of every dataset, partitioned by the former wards of ``settings.ward``."""
-    partitions = StaticPartitionsDefinition(former_ward_codes(settings.target_wards))
+    codes = former_ward_codes(settings.target_wards)
+    partitions = StaticPartitionsDefinition(codes)
     datasets = list(registry().values())
     staged = [
         *build_extract_assets(datasets, partitions),
@@ -57,17 +61,24 @@ def build_definitions(settings: DeploymentSettings) -> Definitions:
         *build_load_assets(datasets, partitions),
     ]
     by_ward = [name for ds in datasets for name in partition_stages(ds)]
+    ward_job = define_asset_job(
+        JOB_FORMER_WARD,
+        selection=by_ward,
+        description="Extract, validate, harmonise, route and load one former ward's records, every dataset.",
+    )
+    link_job = define_asset_job(
+        JOB_LINK, selection=[PERSONS], description="Link persons across all former wards.", tags={LINK_TAG: "1"}
+    )
+    automation = build_automation(codes, ward_job, link_job)
     return Definitions(
         assets=[*build_reference_assets(), *staged, *build_link_assets()],
         jobs=[
             define_asset_job(JOB_REFERENCE, selection=[DIM_ADMIN_UNIT], description="Load the admin-unit registry."),
-            define_asset_job(
-                JOB_FORMER_WARD,
-                selection=by_ward,
-                description="Extract, validate, harmonise, route and load one former ward's records, every dataset.",
-            ),
-            define_asset_job(JOB_LINK, selection=[PERSONS], description="Link persons across all former wards."),
+            ward_job,
+            link_job,
         ],
+        schedules=[a for a in automation if isinstance(a, ScheduleDefinition)],
+        sensors=[a for a in automation if isinstance(a, SensorDefinition)],
         executor=in_process_executor,
         resources={
             "settings": settings,

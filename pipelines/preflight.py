@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from assets.lib.extraction import DeliveryError, deliveries
 from assets.lib.routing import RoutingTableError, load_routing_table
 from assets.resources import DeploymentSettings
+from pipelines.guard import BusyError, busy_warehouse
 from pipelines.settings import ENV_DATA_DIR, ENV_LANDING, ENV_ROUTING, ENV_SOURCES, ENV_WARD, ENV_WAREHOUSE
 from schemas.admin_units import UnknownAdminUnit, load_admin_units, new_unit, old_unit, successors
 from schemas.datasets import registry
@@ -64,6 +65,9 @@ def check_warehouse(url: str) -> None:
         with warehouse.engine.connect() as conn:
             conn.execute(sa.text("select 1"))
     except sa.exc.SQLAlchemyError as exc:
+        holder = busy_warehouse(exc)
+        if holder is not None:
+            raise BusyError(f"the warehouse {shown} is in use by another process ({holder}); nothing ran") from None
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         raise ConfigError("--warehouse", ENV_WAREHOUSE, shown, f"cannot connect ({reason})") from None
     finally:

@@ -81,8 +81,14 @@ class Warehouse(abc.ABC):
         self.engine = engine
 
     def create_tables(self) -> None:
-        """Create missing tables (idempotent)."""
-        metadata.create_all(self.engine, checkfirst=True)
+        """Create missing tables (idempotent; two processes starting on a new database do not race)."""
+        with self.engine.begin() as conn:
+            self._serialise_schema_changes(conn)
+            metadata.create_all(conn, checkfirst=True)
+
+    def _serialise_schema_changes(self, conn: Connection) -> None:  # noqa: B027 - only PostgreSQL needs one
+        """Hold a lock for the transaction so that concurrent creators wait instead of colliding (a DuckDB file
+        has one writer process at a time already)."""
 
     @abc.abstractmethod
     def _bulk_insert(self, conn: Connection, table_name: str, frame: pd.DataFrame) -> None:
@@ -208,6 +214,12 @@ class DuckDBWarehouse(Warehouse):
 
 class PostgresWarehouse(Warehouse):
     dialect = "postgresql"
+
+    # An arbitrary, fixed advisory-lock key: "wardmerge schema".
+    SCHEMA_LOCK = 0x57415244
+
+    def _serialise_schema_changes(self, conn: Connection) -> None:
+        conn.execute(sa.text("select pg_advisory_xact_lock(:key)"), {"key": self.SCHEMA_LOCK})
 
     def _bulk_insert(self, conn: Connection, table_name: str, frame: pd.DataFrame) -> None:
         # COPY through psycopg 3 on the transaction's own connection: ~190k rows/s, vs ~47k/s for executemany.
