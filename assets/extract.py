@@ -16,9 +16,11 @@ from dagster import (
 )
 
 from assets.errors import sealed
+from assets.lib.change_capture import mark_carried
 from assets.lib.extraction import extract_partition
-from assets.resources import DeploymentSettings
+from assets.resources import DeploymentSettings, WarehouseResource
 from data_quality.masking import preview_markdown
+from schemas import canonical as c
 from schemas.datasets import Dataset
 from schemas.names import GROUP_EXTRACT, raw_asset
 
@@ -30,20 +32,28 @@ def _raw_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinitio
         partitions_def=partitions,
         output_required=False,
         description=f"{ds.description} One former ward's files as delivered: text fields plus lineage "
-        "(file, row, checksum, run).",
+        "(file, row, checksum, run), and which rows are unchanged since the last load (carried over).",
     )
-    def raw(context: AssetExecutionContext, settings: DeploymentSettings) -> Iterator[Output]:
+    def raw(
+        context: AssetExecutionContext, settings: DeploymentSettings, warehouse: WarehouseResource
+    ) -> Iterator[Output]:
         former_ward = context.partition_key
         with sealed(f"former ward {former_ward}, {ds.name}"):
             extracted = extract_partition(settings.landing, settings.manifests(), former_ward, ds, context.run.run_id)
+            if extracted.files:
+                with warehouse.warehouse.engine.connect() as conn:
+                    mark_carried(conn, extracted.frame, ds, former_ward, extracted.manifests, settings.routing)
         if not extracted.files:
             context.log.info(f"former ward {former_ward}: no manifest or no delivered file for {ds.name}; skipped")
             return
         frame = extracted.frame
+        carried = int(frame[c.CARRIED].sum())
         yield Output(
             frame,
             metadata={
                 "dagster/row_count": len(frame),
+                "unchanged_since_last_load": carried,
+                "to_process": len(frame) - carried,
                 "files": MetadataValue.json(extracted.files),
                 "preview": MetadataValue.md(preview_markdown(frame[[f for f in ds.field_names if f in frame]])),
             },

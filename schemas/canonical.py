@@ -23,13 +23,19 @@ RUN_ID = "_run_id"
 # Comma-separated canonical fields whose cell was stored as a number (spreadsheets): only those get
 # leading zeros restored, never text cells.
 NUMERIC_FIELDS = "_numeric_fields"
-LINEAGE_COLUMNS: tuple[str, ...] = (SOURCE_FILE, SOURCE_ROW, FILE_SHA256, MANIFEST, AS_OF, RUN_ID, NUMERIC_FIELDS)
+# The delivered row's content hash (see assets/lib/change_capture.py), and whether a sync carries the row over
+# unchanged from the previous delivery instead of processing it again.
+RAW_HASH = "_raw_hash"
+CARRIED = "_carried"
+LINEAGE_COLUMNS: tuple[str, ...] = (
+    SOURCE_FILE, SOURCE_ROW, FILE_SHA256, MANIFEST, AS_OF, RUN_ID, NUMERIC_FIELDS, RAW_HASH, CARRIED
+)  # fmt: skip
 # Their names in the warehouse tables.
 WAREHOUSE_LINEAGE: dict[str, str] = {
     SOURCE_FILE: "source_file",
     SOURCE_ROW: "source_row",
-    FILE_SHA256: "file_sha256",
     RUN_ID: "run_id",
+    RAW_HASH: "raw_hash",
 }
 
 # The verdict columns added by validation (and routing): where the record goes, and why.

@@ -53,16 +53,23 @@ admin_unit_crosswalk = sa.Table(
 )
 
 # ---- residents: integration layer (personal data; not for analysts' role) -----------------------------------
-_lineage = (
-    ("source_file", sa.String, False),
-    ("source_row", sa.Integer, False),
-    ("file_sha256", sa.String, False),
-    ("run_id", sa.String, False),
-)
+# Where a row came from: the file (relative to the landing zone) and the row as a person finds it there, and the
+# run that last changed it. raw_hash identifies the row's delivered content within its former ward and dataset
+# (the text of its mapped cells, whatever its position): how a nightly sync tells unchanged rows from changed
+# ones. The file's checksum is kept once per file, in `source_delivery`, not on every row (a one-cell edit must
+# not rewrite every row of the file).
+LINEAGE = ("source_file", "source_row")
+# Columns that are not content: a sync keeps them current without counting the row as changed.
+NOT_CONTENT = ("run_id", "record_hash", "valid_from", *LINEAGE)
 
 
 def _lineage_columns() -> list[sa.Column]:
-    return [sa.Column(name, type_, nullable=nullable) for name, type_, nullable in _lineage]
+    return [
+        sa.Column("raw_hash", sa.String, nullable=False, comment="the delivered row's content hash (change capture)"),
+        sa.Column("source_file", sa.String, nullable=False),
+        sa.Column("source_row", sa.Integer, nullable=False),
+        sa.Column("run_id", sa.String, nullable=False, comment="the run that last changed the row"),
+    ]
 
 
 # Warehouse type of a field's value by kind (text otherwise); derived columns are text but a group's number.
@@ -113,12 +120,31 @@ def _record_table(ds: Dataset) -> sa.Table:
         sa.Column("dq_flags", sa.String, comment="comma-separated flag rules (data_quality/)"),
         sa.Column("as_of", sa.Date, nullable=False, comment="the date the export is as of (its manifest's as_of)"),
         *_lineage_columns(),
+        sa.Column("valid_from", sa.DateTime, nullable=False, comment="when this version of the record was loaded"),
         sa.Column("record_hash", sa.String, nullable=False),
         comment=ds.description,
     )
 
 
+def _history_table(current: sa.Table) -> sa.Table:
+    """Earlier versions of a record table's rows: changed (updated) or gone from a full delivery (ended)."""
+    columns = [sa.Column(c.name, c.type, nullable=c.nullable, comment=c.comment) for c in current.columns]
+    for column in columns:
+        column.primary_key = column.name in ("former_ward_code", "dataset", "source_record_id", "valid_from")
+    return sa.Table(
+        f"{current.name}_history",
+        metadata,
+        *columns,
+        sa.Column("valid_to", sa.DateTime, nullable=False, comment="when the version stopped being current"),
+        sa.Column("change", sa.String, nullable=False, comment="updated (a newer version exists) or ended (gone)"),
+        comment=f"Earlier versions of {current.name} rows (slowly changing, type 2).",
+    )
+
+
 RECORD_TABLES: Mapping[str, sa.Table] = MappingProxyType({name: _record_table(ds) for name, ds in registry().items()})
+HISTORY_TABLES: Mapping[str, sa.Table] = MappingProxyType(
+    {name: _history_table(table) for name, table in RECORD_TABLES.items()}
+)
 resident_record = RECORD_TABLES["residents"]
 
 quarantine = sa.Table(
@@ -126,11 +152,11 @@ quarantine = sa.Table(
     metadata,
     sa.Column("former_ward_code", sa.String, primary_key=True),
     sa.Column("dataset", sa.String, primary_key=True),
-    sa.Column("source_file", sa.String, primary_key=True),
-    sa.Column("source_row", sa.Integer, primary_key=True),
+    sa.Column("raw_hash", sa.String, primary_key=True, comment="the delivered row's content hash"),
+    sa.Column("source_file", sa.String, nullable=False),
+    sa.Column("source_row", sa.Integer, nullable=False),
     sa.Column("source_record_id", sa.String),
     sa.Column("rule_count", sa.Integer, nullable=False, comment="how many rules the record broke (quarantine_rule)"),
-    sa.Column("file_sha256", sa.String, nullable=False),
     sa.Column("run_id", sa.String, nullable=False),
     sa.Column("record_hash", sa.String, nullable=False),
 )
@@ -140,9 +166,10 @@ quarantine_rule = sa.Table(
     metadata,
     sa.Column("former_ward_code", sa.String, primary_key=True),
     sa.Column("dataset", sa.String, primary_key=True),
-    sa.Column("source_file", sa.String, primary_key=True),
-    sa.Column("source_row", sa.Integer, primary_key=True),
+    sa.Column("raw_hash", sa.String, primary_key=True, comment="the quarantined row (quarantine.raw_hash)"),
     sa.Column("rule", sa.String, primary_key=True, comment="a quarantine rule (data_quality/) the record broke"),
+    sa.Column("source_file", sa.String, nullable=False),
+    sa.Column("source_row", sa.Integer, nullable=False),
     sa.Column("field", sa.String, comment="the canonical field it judges"),
     sa.Column("masked_value", sa.String, comment="the offending value, masked (JSON field -> value for several)"),
     sa.Column("run_id", sa.String, nullable=False),
@@ -154,8 +181,9 @@ review_queue = sa.Table(
     metadata,
     sa.Column("former_ward_code", sa.String, primary_key=True),
     sa.Column("dataset", sa.String, primary_key=True),
-    sa.Column("source_file", sa.String, primary_key=True),
-    sa.Column("source_row", sa.Integer, primary_key=True),
+    sa.Column("raw_hash", sa.String, primary_key=True, comment="the delivered row's content hash"),
+    sa.Column("source_file", sa.String, nullable=False),
+    sa.Column("source_row", sa.Integer, nullable=False),
     sa.Column("source_record_id", sa.String, nullable=False),
     sa.Column("reason", sa.String, nullable=False),
     # The harmonised fields an officer needs to place the record (personal data: masked in the review desk
@@ -174,7 +202,6 @@ review_queue = sa.Table(
     # Routing keys, as the router compares them (review-desk rules match on these).
     sa.Column("street_key", sa.String, comment="street without prefix and marks, lower case"),
     sa.Column("house_key", sa.Integer, comment="leading integer of the house number"),
-    sa.Column("file_sha256", sa.String, nullable=False),
     sa.Column("run_id", sa.String, nullable=False),
     sa.Column("record_hash", sa.String, nullable=False),
     # The review desk groups and filters the queue by these (GROUP BY on an index, not a table scan).
@@ -229,7 +256,13 @@ person_key_event = sa.Table(
     sa.Column("kind", sa.String, primary_key=True, comment="person or household"),
     sa.Column("from_key", sa.BigInteger, primary_key=True),
     sa.Column("to_key", sa.BigInteger, primary_key=True),
-    sa.Column("event", sa.String, nullable=False, comment="merge (from_key retired) or split (from_key kept)"),
+    sa.Column(
+        "event",
+        sa.String,
+        nullable=False,
+        comment="merge (from_key retired), split (from_key kept), or corrected (a record corrected at its source "
+        "under a new id kept the key)",
+    ),
     sa.Column("records", sa.Integer, nullable=False),
     sa.Column("event_at", sa.DateTime, nullable=False),
 )
@@ -412,6 +445,35 @@ review_audit = sa.Table(
     sa.Column("former_ward_code", sa.String),
     sa.Column("detail", sa.String, comment="e.g. the new ward decided; never personal data"),
     sa.Index("ix_review_audit_officer_at", "officer", "occurred_at"),
+)
+
+# ---- deliveries ---------------------------------------------------------------------------------------------
+source_delivery = sa.Table(
+    "source_delivery",
+    metadata,
+    sa.Column("former_ward_code", sa.String, primary_key=True),
+    sa.Column("dataset", sa.String, primary_key=True),
+    sa.Column("source_file", sa.String, primary_key=True, comment="relative to the landing zone"),
+    sa.Column("file_sha256", sa.String, nullable=False, comment="checksum of the file as last delivered"),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False, comment="the run that first read this content"),
+    sa.Column("record_hash", sa.String, nullable=False),
+)
+
+partition_state = sa.Table(
+    "partition_state",
+    metadata,
+    sa.Column("former_ward_code", sa.String, primary_key=True),
+    sa.Column("dataset", sa.String, primary_key=True),
+    sa.Column(
+        "fingerprint",
+        sa.String,
+        nullable=False,
+        comment="what the loaded verdicts depend on besides the rows (code, rules, manifests, routing, decisions); "
+        "a row delivered unchanged under the same fingerprint is carried over without being processed again",
+    ),
+    sa.Column("run_id", sa.String, nullable=False, comment="the run that set the fingerprint"),
+    sa.Column("record_hash", sa.String, nullable=False),
 )
 
 # Tables a source record can end in (besides its dataset's record table), replaced per former ward by the load.

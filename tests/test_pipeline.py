@@ -134,16 +134,22 @@ def test_unbalanced_load_is_rolled_back_and_fails(deployment, monkeypatch):
 
     import assets.lib.loading as load_module
 
-    real = load_module.partition_frames
+    real_frames, real_carried = load_module.partition_frames, load_module.carried_rows
 
-    def drop_one_review_row(routed, former_ward, dataset):
-        frames = real(routed, former_ward, dataset)
+    def drop_the_review_row(routed, former_ward, dataset, now=None):
+        frames = real_frames(routed, former_ward, dataset, now)
         frames["review_queue"] = frames["review_queue"].iloc[0:0]
         # Also change an accepted record so a committed load would be visible.
         frames["resident_record"] = frames["resident_record"].assign(full_name="Changed", record_hash="x")
         return frames
 
-    monkeypatch.setattr(load_module, "partition_frames", drop_one_review_row)
+    def carry_no_review_row(conn, table, former_ward, dataset, raw):
+        kept = real_carried(conn, table, former_ward, dataset, raw)
+        return kept.iloc[0:0] if table.name == "review_queue" else kept
+
+    # A defect that loses the ward's one review row, whether it was carried over or processed again.
+    monkeypatch.setattr(load_module, "partition_frames", drop_the_review_row)
+    monkeypatch.setattr(load_module, "carried_rows", carry_no_review_row)
     defs = build_definitions(deployment)
     result = _materialize_ward(defs, "00280", instance, raise_on_error=False)
     assert not result.success

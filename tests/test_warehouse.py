@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from assets.lib.warehouse import content_hashes
+from assets.lib.warehouse import content_hashes, with_hash
 from schemas import warehouse as w
 
 
@@ -24,16 +24,64 @@ def _review_rows(ward: str, rows: list[tuple[int, str]]) -> pd.DataFrame:
             "residential_group": None,
             "residential_group_number": None,
             "street": "Tân Mai",
-            "file_sha256": "abc",
+            "raw_hash": [f"h{r}" for r, _ in rows],
             "run_id": "run-1",
         }
     )
     for column in w.review_queue.columns:  # the record's fields (unused here)
         if column.name not in frame.columns and column.name != "record_hash":
             frame[column.name] = None
-    content = [c.name for c in w.review_queue.columns if c.name not in ("run_id", "record_hash")]
-    frame["record_hash"] = content_hashes(frame, content)
-    return frame[[c.name for c in w.review_queue.columns]]
+    return with_hash(frame, w.review_queue)
+
+
+def _records(rows: list[tuple[str, str, int]], run_id: str, now: dt.datetime) -> pd.DataFrame:
+    """resident_record rows (id, name, row in the file) of one former ward, the rest of the fields plain."""
+    frame = pd.DataFrame(
+        {
+            "former_ward_code": "00280",
+            "dataset": "residents",
+            "source_record_id": [r[0] for r in rows],
+            "full_name": [r[1] for r in rows],
+            "name_key": [r[1].lower() for r in rows],
+            "name_unmarked": [r[1].lower() for r in rows],
+            "date_of_birth": dt.date(1980, 1, 2),
+            "dob_precision": "day",
+            "sex": "F",
+            "new_ward_code": "00322",
+            "route_method": "group",
+            "as_of": dt.date(2025, 6, 30),
+            "raw_hash": [f"raw-{r[0]}-{r[1]}" for r in rows],
+            "source_file": "00280/r.csv",
+            "source_row": [r[2] for r in rows],
+            "run_id": run_id,
+            "valid_from": now,
+        }
+    )
+    for column in w.resident_record.columns:
+        if column.name not in frame.columns and column.name != "record_hash":
+            frame[column.name] = None
+    return with_hash(frame, w.resident_record)
+
+
+def test_a_sync_keeps_history_and_moves_unchanged_rows_in_place(warehouse):
+    scope = {"former_ward_code": "00280", "dataset": "residents"}
+    t1, t2 = dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 2)
+    history = w.HISTORY_TABLES["residents"]
+    first = _records([("A", "Lan", 2), ("B", "Mai", 3), ("C", "Hoa", 4)], "run-1", t1)
+    with warehouse.engine.begin() as conn:
+        warehouse.replace_scope(conn, w.resident_record, first, scope, history=history, now=t1)
+    # A line was inserted at the top: A only moved; B's name was corrected; C is gone; D is new.
+    second = _records([("A", "Lan", 3), ("B", "Mây", 4), ("D", "Cúc", 5)], "run-2", t2)
+    with warehouse.engine.begin() as conn:
+        counts = warehouse.replace_scope(conn, w.resident_record, second, scope, history=history, now=t2)
+    assert (counts.inserted, counts.updated, counts.deleted, counts.unchanged) == (1, 1, 1, 1)
+    current = _rows(warehouse, w.resident_record).set_index("source_record_id")
+    assert list(current.index) == ["A", "B", "D"]
+    assert current.loc["A", "source_row"] == 3 and current.loc["A", "run_id"] == "run-1"  # moved, not changed
+    assert current.loc["B", "full_name"] == "Mây" and current.loc["B", "valid_from"] == t2
+    past = _rows(warehouse, history).set_index("source_record_id")
+    assert dict(past["change"]) == {"B": "updated", "C": "ended"}
+    assert past.loc["B", "full_name"] == "Mai" and past.loc["B", "valid_from"] == t1 and past.loc["B", "valid_to"] == t2
 
 
 def _rows(wh, table, where=None):

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from assets.lib.change_capture import raw_hashes
 from assets.lib.readers import SourceFileError, file_sha256, read_source_file
 from schemas import canonical as c
 from schemas.datasets import Dataset
@@ -159,6 +160,8 @@ def extract_partition(landing: Path, scan: ManifestScan, former_ward: str, datas
         if name not in raw.columns:
             raw[name] = pd.array([None] * len(raw), dtype="object")
     raw.insert(0, c.ROW_KEY, range(len(raw)))
+    raw[c.RAW_HASH] = raw_hashes(raw, dataset)
+    raw[c.CARRIED] = False
     out.frame = attach_manifests(raw, out.manifests)
     return out
 

@@ -81,6 +81,42 @@ def _review_rows(
     return band
 
 
+# Fields a record corrected at its source mostly keeps: a source without an id column derives its id from some
+# of them, so correcting one (a misspelt name) makes a new id for the same row.
+_SUCCESSION_FIELDS = ("name_key", "date_of_birth", "household_id")
+
+
+def corrected_records(conn: Connection, warehouse: Warehouse, records: pd.DataFrame, previous: pd.Series) -> pd.Series:
+    """New record id → the record it corrects: a record gone since the last link whose key fields mostly agree.
+
+    A record is taken for the corrected form of one that disappeared when both come from the same former ward,
+    dataset and file, at least two of name, date of birth and household code are equal, their CCCDs (if both have
+    one) are the same, and the pairing is one to one (any doubt: no succession, the record is new). The gone
+    record's fields come from the record table's history.
+    """
+    gone = previous.index.difference(pd.Index(records["record_id"]))
+    fresh = records[~records["record_id"].isin(previous.index)]
+    if gone.empty or fresh.empty:
+        return pd.Series(dtype="object")
+    history = w.HISTORY_TABLES["residents"]
+    wards = sorted({g.split("/", 1)[0] for g in gone})
+    past = warehouse.read_frame(conn, sa.select(history).where(history.c.former_ward_code.in_(wards)))
+    past["record_id"] = record_ids(past)
+    past = past[past["record_id"].isin(gone)].sort_values("valid_to").drop_duplicates("record_id", keep="last")
+    pairs = fresh.merge(past, on=["former_ward_code", "dataset", "source_file"], suffixes=("", "_gone"))
+    if pairs.empty:
+        return pd.Series(dtype="object")
+    agree = sum(
+        (pairs[f].notna() & (pairs[f].astype(str) == pairs[f"{f}_gone"].astype(str))).astype(int)
+        for f in _SUCCESSION_FIELDS
+    )
+    both_cccd = pairs["national_id_kind"].eq("cccd") & pairs["national_id_kind_gone"].eq("cccd")
+    contradict = both_cccd & (pairs["national_id"] != pairs["national_id_gone"])
+    pairs = pairs[(agree >= 2) & ~contradict]
+    pairs = pairs[~pairs["record_id"].duplicated(keep=False) & ~pairs["record_id_gone"].duplicated(keep=False)]
+    return pd.Series(pairs["record_id_gone"].to_numpy(), index=pairs["record_id"].to_numpy(), dtype="object")
+
+
 def _events_frame(events: pd.DataFrame, kind: str, run_id: str, now: dt.datetime) -> pd.DataFrame:
     out = events.rename(columns={"items": "records"}).copy()
     out["kind"], out["run_id"], out["event_at"] = kind, run_id, now
@@ -123,8 +159,15 @@ def link_all(
         int(previous.max()) if len(previous) else 0,
         int(issued or 0),
     )
-    persons = assign_stable_keys(clusters, previous, max_key + 1)
+    # A record corrected at its source (a new id for the same row) keeps its person's key.
+    corrected = corrected_records(conn, warehouse, records, previous)
+    inherited = pd.Series(corrected.map(previous).to_numpy(), index=corrected.index)
+    persons = assign_stable_keys(clusters, pd.concat([previous, inherited]), max_key + 1)
     records["person_key"] = records["record_id"].map(persons.keys).astype("int64")
+    kept = records.set_index("record_id").loc[corrected.index, "person_key"] if len(corrected) else pd.Series()
+    corrections = pd.DataFrame(
+        {"event": "corrected", "from_key": kept.to_numpy(), "to_key": kept.to_numpy(), "items": 1}
+    ).groupby(["event", "from_key", "to_key"], as_index=False)["items"].sum()
 
     golden = golden_records(records)
     golden["attributes_hash"] = content_hashes(golden, [c for c in golden.columns if c != "person_key"])
@@ -162,7 +205,11 @@ def link_all(
     }
 
     events = pd.concat(
-        [_events_frame(persons.events, "person", run_id, now), _events_frame(houses.events, "household", run_id, now)]
+        [
+            _events_frame(persons.events, "person", run_id, now),
+            _events_frame(corrections, "person", run_id, now),
+            _events_frame(houses.events, "household", run_id, now),
+        ]
     )
     if len(events):
         warehouse.append(conn, w.person_key_event, events)
@@ -176,6 +223,7 @@ def link_all(
         "persons": len(golden),
         "households": len(dim_household),
         "merges": int((persons.events["event"] == "merge").sum()),
+        "records_corrected": len(corrected),
         "splits": int((persons.events["event"] == "split").sum()),
         "review_pairs": len(review),
         "preview": preview_markdown(golden[["person_key", "full_name", "date_of_birth", "sex", "new_ward_code"]]),

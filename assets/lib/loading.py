@@ -9,6 +9,7 @@ inputs changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from assets.lib.change_capture import FINGERPRINT_ATTR, carried_rows
 from assets.lib.warehouse import SyncCounts, Warehouse, with_hash
 from data_quality.rules import rule
 from schemas import canonical as c
@@ -34,8 +36,9 @@ class AccountingError(WardmergeError, RuntimeError):
 def _quarantine_rules(quarantine: pd.DataFrame, dataset: str) -> pd.DataFrame:
     """One row per (quarantined record, broken rule), with the rule's field and masked value."""
     rows = []
-    for ward, file, row, run_id, names, masked_json in zip(
+    for ward, raw_hash, file, row, run_id, names, masked_json in zip(
         quarantine["former_ward_code"],
+        quarantine["raw_hash"],
         quarantine["source_file"],
         quarantine["source_row"],
         quarantine["run_id"],
@@ -52,6 +55,7 @@ def _quarantine_rules(quarantine: pd.DataFrame, dataset: str) -> pd.DataFrame:
                 {
                     "former_ward_code": ward,
                     "dataset": dataset,
+                    "raw_hash": raw_hash,
                     "source_file": file,
                     "source_row": row,
                     "rule": name,
@@ -64,12 +68,15 @@ def _quarantine_rules(quarantine: pd.DataFrame, dataset: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def partition_frames(routed: pd.DataFrame, former_ward: str, dataset: Dataset) -> dict[str, pd.DataFrame]:
-    """Split a partition's final frame into the rows of each table a source record can end in."""
+def partition_frames(
+    routed: pd.DataFrame, former_ward: str, dataset: Dataset, now: dt.datetime | None = None
+) -> dict[str, pd.DataFrame]:
+    """Split a partition's processed rows into the rows of each table a source record can end in."""
     base = routed.rename(columns=c.WAREHOUSE_LINEAGE)
     base["former_ward_code"] = former_ward
     base["dataset"] = dataset.name
     base["as_of"] = base[c.AS_OF]
+    base["valid_from"] = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     records = base[base[c.DISPOSITION] == c.ACCEPTED]
     quarantine = base[base[c.DISPOSITION] == c.QUARANTINED].copy()
     quarantine["rule_count"] = [len(c.split_names(r)) for r in quarantine[c.RULES]]
@@ -119,14 +126,46 @@ class PartitionLoad:
     changes: dict[str, SyncCounts]
 
 
+def _deliveries(raw: pd.DataFrame, former_ward: str, dataset: str) -> pd.DataFrame:
+    """One `source_delivery` row per delivered file: its checksum and rows (the run that first read it)."""
+    files = raw.groupby(c.SOURCE_FILE, sort=True).agg(file_sha256=(c.FILE_SHA256, "first"), rows=(c.ROW_KEY, "size"))
+    files = files.reset_index().rename(columns={c.SOURCE_FILE: "source_file"})
+    files["former_ward_code"], files["dataset"] = former_ward, dataset
+    files["run_id"] = raw[c.RUN_ID].iloc[0] if len(raw) else ""
+    return with_hash(files, w.source_delivery)
+
+
 def load_partition(
-    conn: Connection, warehouse: Warehouse, final: pd.DataFrame, raw: pd.DataFrame, former_ward: str, dataset: Dataset
+    conn: Connection,
+    warehouse: Warehouse,
+    final: pd.DataFrame,
+    raw: pd.DataFrame,
+    former_ward: str,
+    dataset: Dataset,
+    now: dt.datetime | None = None,
 ) -> PartitionLoad:
-    """Replace the partition's rows in its tables and check the accounting; raise to roll back."""
+    """Bring the partition's tables to this delivery and check the accounting; raise to roll back.
+
+    ``final`` holds the rows processed this time; ``raw`` every delivered row, those carried over from the last
+    load marked (assets/lib/change_capture.py): they are kept as stored, at their place in the file now. A record
+    that changes or goes away leaves its previous version in the record table's history.
+    """
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows, changes = {}, {}
     scope = {"former_ward_code": former_ward, "dataset": dataset.name}
-    for name, frame in partition_frames(final, former_ward, dataset).items():
-        changes[name] = warehouse.replace_scope(conn, w.metadata.tables[name], frame, scope)
+    record_table = w.RECORD_TABLES[dataset.name]
+    frames = partition_frames(final, former_ward, dataset, now)
+    for table in (record_table, w.review_queue):
+        kept = carried_rows(conn, table, former_ward, dataset.name, raw)
+        if len(kept):
+            frames[table.name] = pd.concat([kept, frames[table.name]], ignore_index=True)
+    frames[w.source_delivery.name] = _deliveries(raw, former_ward, dataset.name)
+    fingerprint = raw.attrs.get(FINGERPRINT_ATTR, "")
+    state = pd.DataFrame([{**scope, "fingerprint": fingerprint, "run_id": raw[c.RUN_ID].iloc[0]}])
+    frames[w.partition_state.name] = with_hash(state, w.partition_state)
+    for name, frame in frames.items():
+        history = w.HISTORY_TABLES[dataset.name] if name == record_table.name else None
+        changes[name] = warehouse.replace_scope(conn, w.metadata.tables[name], frame, scope, history=history, now=now)
         rows[name] = len(frame)
     problems = accounting_problems(conn, raw, former_ward, dataset.name)
     if any(problems.values()):

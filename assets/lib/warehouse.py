@@ -22,7 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from schemas.errors import WardmergeError
-from schemas.warehouse import metadata
+from schemas.warehouse import NOT_CONTENT, metadata
+
+# Columns kept current in place when a row's content is unchanged: where it is found in its file now.
+KEPT_CURRENT = ("raw_hash", "source_file", "source_row")
 
 _stage_counter = itertools.count()
 
@@ -49,12 +52,13 @@ def content_hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
 
 
 def with_hash(frame: pd.DataFrame, table: sa.Table, run_id: str | None = None) -> pd.DataFrame:
-    """``frame`` shaped as ``table``'s rows, with the content hash a sync compares (the run id is not content:
-    a row that did not change keeps the run that last changed it)."""
+    """``frame`` shaped as ``table``'s rows, with the content hash a sync compares. Run, load time and where the
+    row is in its file are not content (schemas.warehouse.NOT_CONTENT): a row that did not change keeps the run
+    that last changed it, and a row that only moved in its file is no new version."""
     frame = frame.copy()
     if run_id is not None:
         frame["run_id"] = run_id
-    content = [col.name for col in table.columns if col.name not in ("run_id", "record_hash")]
+    content = [col.name for col in table.columns if col.name not in (*NOT_CONTENT, "raw_hash")]
     frame["record_hash"] = content_hashes(frame, content)
     return frame[[col.name for col in table.columns]]
 
@@ -66,9 +70,10 @@ def conform(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
     if missing:
         raise WarehouseError(f"frame for {table.name} lacks column(s) {missing}")
     out = frame[[c.name for c in table.columns]]
-    integers = [c.name for c in table.columns if isinstance(c.type, sa.Integer) and out[c.name].dtype.kind == "f"]
+    integers = [c.name for c in table.columns if isinstance(c.type, sa.Integer) and out[c.name].dtype.kind in "fO"]
     if integers:
-        out = out.astype({name: "Int64" for name in integers})
+        # Also a column mixing stored rows (Python ints) with staged ones (floats) after a concat.
+        out = out.assign(**{name: pd.to_numeric(out[name]).astype("Int64") for name in integers})
     return out
 
 
@@ -115,11 +120,17 @@ class Warehouse(abc.ABC):
         frame: pd.DataFrame,
         scope: Mapping[str, str],
         hash_column: str = "record_hash",
+        *,
+        history: sa.Table | None = None,
+        now: dt.datetime | None = None,
     ) -> SyncCounts:
         """Make ``table``'s rows within ``scope`` equal ``frame``, touching only rows that changed.
 
-        Rows are matched on the primary key; a row whose ``hash_column`` is unchanged is left as it is (so its
-        lineage columns keep the run that last changed it and re-running identical inputs changes nothing).
+        Rows are matched on the primary key. A row whose ``hash_column`` (its content) is unchanged is left as it is
+        — it keeps the run that last changed it, so re-running identical inputs changes nothing — except that the
+        columns kept current in place (``KEPT_CURRENT``: where the row is in its file now) follow ``frame``. With a
+        ``history`` table, every row that is replaced or goes away is copied there first, with ``valid_to`` = ``now``
+        and ``change`` = updated (a new version replaces it) or ended.
         """
         staged = self.stage(conn, table, frame)
         try:
@@ -134,6 +145,8 @@ class Warehouse(abc.ABC):
             )
             new = self._count(conn, staged, ~sa.exists().where(same_key))
             removed = self._count(conn, table, in_scope, ~sa.exists().where(same_key))
+            if history is not None:
+                self._keep_history(conn, table, staged, history, in_scope, same_key, same_row, now)
             conn.execute(sa.delete(table).where(in_scope, ~sa.exists().where(same_row)))
             conn.execute(
                 sa.insert(table).from_select(
@@ -141,9 +154,40 @@ class Warehouse(abc.ABC):
                     sa.select(*staged.c).where(~sa.exists().where(same_key)),
                 )
             )
+            current = [c for c in KEPT_CURRENT if c in table.c and c not in keys]
+            if current:
+                moved = sa.or_(*(staged.c[c] != table.c[c] for c in current))
+                conn.execute(
+                    sa.update(table)
+                    .where(in_scope, same_row, moved)
+                    .values({c: staged.c[c] for c in current})
+                )
         finally:
             staged.drop(conn)
         return SyncCounts(inserted=new, updated=changed, deleted=removed, unchanged=before - changed - removed)
+
+    def _keep_history(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        staged: sa.Table,
+        history: sa.Table,
+        in_scope: sa.ColumnElement[bool],
+        same_key: sa.ColumnElement[bool],
+        same_row: sa.ColumnElement[bool],
+        now: dt.datetime | None,
+    ) -> None:
+        """Copy the rows about to be replaced or to go away into ``history`` (see replace_scope)."""
+        ended_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        change = sa.case((sa.exists().where(same_key), sa.literal("updated")), else_=sa.literal("ended"))
+        conn.execute(
+            sa.insert(history).from_select(
+                [*(c.name for c in table.columns), "valid_to", "change"],
+                sa.select(*table.c, sa.literal(ended_at, sa.DateTime).label("valid_to"), change.label("change")).where(
+                    in_scope, ~sa.exists().where(same_row)
+                ),
+            )
+        )
 
     @staticmethod
     def _count(conn: Connection, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
