@@ -2,6 +2,8 @@
 
 Each former ward kept its roster in its own tool: an old Excel workbook saved as CSV in a TCVN3 or VNI font,
 a Windows-1258 export, a formatted Excel report, a web application's JSON, a ward application's SQLite file.
+Newer tools keep each residence's registration date and a temporary registration's end date; the oldest
+(the TCVN3 workbook, the VNI household book in capitals) keep neither, two keep only the registration date.
 Profiles are assigned to a deployment's former wards in code order, in rotation. The source manifests in
 ``schemas/sources/`` are configuration committed with the project; ``manifest_document`` renders what a
 profile implies so a test can prove the committed manifests still describe what the generator writes.
@@ -104,7 +106,8 @@ PROFILES: tuple[Profile, ...] = (
             ("Ngày tháng năm sinh", "date_of_birth"), ("Giới", "sex"), ("CCCD", "national_id"), ("SĐT", "phone"),
             ("Số nhà", "house_number"), ("Ngõ/ngách", "alley"), ("Phố", "street"), ("TDP", "residential_group"),
             ("Số hộ khẩu", "household_id"), ("Quan hệ", "relation_to_head"),
-            ("Tình trạng cư trú", "residence_type"), ("Nghề nghiệp", OCCUPATION),
+            ("Tình trạng cư trú", "residence_type"), ("Ngày đăng ký", "registration_date"),
+            ("Nghề nghiệp", OCCUPATION),
         ),
         written_date="%d.%m.%Y",
         date_formats=("%d.%m.%Y", "%Y"),
@@ -128,7 +131,9 @@ PROFILES: tuple[Profile, ...] = (
             ("Ngày sinh", "date_of_birth"), ("Giới tính", "sex"), ("Số định danh/CMND", "national_id"),
             ("Số điện thoại", "phone"), ("Địa chỉ: số nhà", "house_number"), ("Địa chỉ: ngõ", "alley"),
             ("Địa chỉ: đường", "street"), ("Tổ dân phố", "residential_group"), ("Mã số hộ", "household_id"),
-            ("Quan hệ với chủ hộ", "relation_to_head"), ("Hình thức cư trú", "residence_type"), ("Ghi chú", NOTE),
+            ("Quan hệ với chủ hộ", "relation_to_head"), ("Hình thức cư trú", "residence_type"),
+            ("Ngày đăng ký cư trú", "registration_date"), ("Tạm trú đến ngày", "registration_end_date"),
+            ("Ghi chú", NOTE),
         ),
         written_date="%d/%m/%Y",
         date_formats=("%d/%m/%Y", "%Y"),
@@ -153,7 +158,8 @@ PROFILES: tuple[Profile, ...] = (
             ("Điện thoại", "phone"), ("Địa chỉ / Số nhà", "house_number"), ("Địa chỉ / Ngõ", "alley"),
             ("Địa chỉ / Đường phố", "street"), ("Địa chỉ / Tổ dân phố", "residential_group"),
             ("Hộ gia đình / Mã hộ", "household_id"), ("Hộ gia đình / Quan hệ với chủ hộ", "relation_to_head"),
-            ("Loại cư trú", "residence_type"), ("Ghi chú", NOTE),
+            ("Cư trú / Loại", "residence_type"), ("Cư trú / Ngày đăng ký", "registration_date"),
+            ("Cư trú / Thời hạn tạm trú", "registration_end_date"), ("Ghi chú", NOTE),
         ),
         written_date="%d/%m/%Y",
         date_formats=("%d/%m/%Y", "%Y"),
@@ -177,7 +183,8 @@ PROFILES: tuple[Profile, ...] = (
             ("id", "source_record_id"), ("ho_ten", "full_name"), ("ngay_sinh", "date_of_birth"),
             ("gioi_tinh", "sex"), ("so_dinh_danh", "national_id"), ("so_dien_thoai", "phone"),
             ("dia_chi", "address"), ("ma_ho", "household_id"), ("quan_he_chu_ho", "relation_to_head"),
-            ("loai_cu_tru", "residence_type"), ("dan_toc", ETHNICITY),
+            ("loai_cu_tru", "residence_type"), ("ngay_dang_ky_cu_tru", "registration_date"),
+            ("tam_tru_den_ngay", "registration_end_date"), ("dan_toc", ETHNICITY),
         ),
         written_date="%Y-%m-%d",
         date_formats=("%Y-%m-%d", "%Y"),
@@ -204,6 +211,7 @@ PROFILES: tuple[Profile, ...] = (
             ("so_nha", "house_number"), ("ngo", "alley"), ("duong_pho", "street"),
             ("to_dan_pho", "residential_group"), ("ma_ho", "household_id"),
             ("quan_he_chu_ho", "relation_to_head"), ("loai_cu_tru", "residence_type"),
+            ("ngay_dang_ky", "registration_date"), ("han_tam_tru", "registration_end_date"),
             ("ngay_cap_nhat", UPDATED),
         ),
         written_date="%Y-%m-%d",
@@ -230,7 +238,8 @@ PROFILES: tuple[Profile, ...] = (
             ("Ngày sinh (tháng/ngày/năm)", "date_of_birth"), ("Giới tính", "sex"), ("CCCD", "national_id"),
             ("Số ĐT", "phone"), ("Số nhà", "house_number"), ("Ngõ", "alley"), ("Tên đường", "street"),
             ("Tổ", "residential_group"), ("Mã hộ GĐ", "household_id"), ("QH với chủ hộ", "relation_to_head"),
-            ("Thường trú/Tạm trú", "residence_type"),
+            ("Thường trú/Tạm trú", "residence_type"), ("Ngày đăng ký (tháng/ngày/năm)", "registration_date"),
+            ("Tạm trú đến (tháng/ngày/năm)", "registration_end_date"),
         ),
         written_date="%m/%d/%Y",
         date_formats=("%m/%d/%Y", "%Y"),
@@ -252,7 +261,9 @@ PROFILES: tuple[Profile, ...] = (
             ("STT", ROW_NUMBER), ("Họ và tên", "full_name"), ("Ngày sinh", "date_of_birth"), ("Giới tính", "sex"),
             ("Số CCCD", "national_id"), ("Điện thoại liên hệ", "phone"), ("Số nhà", "house_number"),
             ("Ngõ", "alley"), ("Đường", "street"), ("Tổ DP", "residential_group"), ("Mã hộ", "household_id"),
-            ("Quan hệ với CH", "relation_to_head"), ("Cư trú", "residence_type"), ("Dân tộc", ETHNICITY),
+            ("Quan hệ với CH", "relation_to_head"), ("Cư trú", "residence_type"),
+            ("Ngày ĐK cư trú", "registration_date"), ("Hạn tạm trú", "registration_end_date"),
+            ("Dân tộc", ETHNICITY),
         ),
         written_date="%d/%m/%Y",
         date_formats=("%d/%m/%Y", "%Y"),
@@ -276,6 +287,7 @@ PROFILES: tuple[Profile, ...] = (
             ("NGÀY SINH", "date_of_birth"), ("GT", "sex"), ("CMND/CCCD", "national_id"), ("ĐIỆN THOẠI", "phone"),
             ("SỐ NHÀ", "house_number"), ("NGÕ", "alley"), ("ĐƯỜNG", "street"), ("TỔ", "residential_group"),
             ("MÃ HỘ", "household_id"), ("QUAN HỆ", "relation_to_head"), ("CƯ TRÚ", "residence_type"),
+            ("NGÀY ĐĂNG KÝ", "registration_date"),
         ),
         written_date="%d/%m/%Y",
         date_formats=("%d/%m/%Y", "%Y"),
@@ -366,7 +378,8 @@ def manifest_document(profile: Profile, former: FormerWard) -> str:
     """YAML text of the committed manifest, with a header saying where it comes from."""
     header = (
         f"# Residents roster of the former Phường {former.short_name} ({former.code}), as the sample-data\n"
-        f"# generator writes it (profile {profile.key}). Edit to match a real delivery; keys: BRIEF §4.\n"
+        f"# generator writes it (profile {profile.key}). Edit to match a real delivery;\n"
+        "# keys: README, 'Onboarding a source'.\n"
     )
     body = yaml.safe_dump(
         manifest_data(profile, former), allow_unicode=True, sort_keys=False, default_flow_style=False, width=110
