@@ -5,6 +5,7 @@ a numeric spreadsheet cell gets its leading zeros back, text never does; old 11-
 free-text addresses fill the address parts a source lacks. Quarantined rows pass through untouched.
 """
 
+import datetime as dt
 from collections.abc import Callable, Hashable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, Stati
 
 from assets.addresses import alley_key, normalise_group, parse_address
 from assets.phones import normalise_phone
+from assets.registrations import registration_columns
 from assets.validate import ACCEPTED, DISPOSITION
 from assets.vietnamese import match_key, nfc, normalise_punctuation, strip_marks, title_case_name
 from data_quality.masking import preview_markdown
@@ -41,6 +43,8 @@ HARMONISED_COLUMNS = (
     "household_id",
     "relation_to_head",
     "residence_type",
+    "registration_date",
+    "registration_end_date",
     "dq_flags",
 )
 
@@ -67,8 +71,14 @@ def _name(value: Any) -> str | None:
     return title_case_name(text) if text else None
 
 
-def harmonise_frame(validated: pd.DataFrame, value_maps: dict[str, dict[str, dict[str, str]]]) -> pd.DataFrame:
-    """Standardise the accepted rows; ``value_maps`` is manifest name → field → map (for residence_type)."""
+def harmonise_frame(
+    validated: pd.DataFrame,
+    value_maps: dict[str, dict[str, dict[str, str]]],
+    date_formats: dict[str, list[str]] | None = None,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """Standardise the accepted rows; ``value_maps`` is manifest name → field → map (for residence_type),
+    ``date_formats`` manifest name → date formats (for the registration dates)."""
     out = validated.copy()
     ok = out[DISPOSITION] == ACCEPTED
     acc = out.loc[ok]
@@ -109,6 +119,8 @@ def harmonise_frame(validated: pd.DataFrame, value_maps: dict[str, dict[str, dic
         mapping = value_maps.get(manifest, {}).get("residence_type")
         residence.append(_map_value(mapping, value) if mapping else value)
     harmonised["residence_type"] = residence
+    registrations, registration_flags = registration_columns(acc, date_formats or {}, today or dt.date.today())
+    harmonised.update(registrations)
 
     flags = []
     for nid, raw_phone, phone, precision in zip(
@@ -123,6 +135,7 @@ def harmonise_frame(validated: pd.DataFrame, value_maps: dict[str, dict[str, dic
             f.append("phone_unparseable")
         if precision == "year":
             f.append("dob_year_only")
+        f.extend(registration_flags[len(flags)])
         flags.append(",".join(f) or None)
     harmonised["dq_flags"] = flags
 
@@ -153,10 +166,12 @@ def build(partitions_def: StaticPartitionsDefinition):
     def harmonised_residents(
         context: AssetExecutionContext, settings: DeploymentSettings, validated: pd.DataFrame
     ) -> Output[pd.DataFrame]:
-        value_maps = {
-            name: load_manifest(Path(settings.sources) / name).value_maps for name in validated[c.MANIFEST].unique()
-        }
-        out = harmonise_frame(validated, value_maps)
+        manifests = {name: load_manifest(Path(settings.sources) / name) for name in validated[c.MANIFEST].unique()}
+        out = harmonise_frame(
+            validated,
+            {name: m.value_maps for name, m in manifests.items()},
+            {name: m.date_formats for name, m in manifests.items()},
+        )
         acc = out[out[DISPOSITION] == ACCEPTED]
         flags = acc["dq_flags"].dropna().str.split(",").explode().value_counts().to_dict()
         return Output(

@@ -86,6 +86,19 @@ RULES: tuple[Rule, ...] = (
         "flag",
         "only the year of birth is known (stored as 1 January, precision 'year')",
     ),
+    Rule(
+        "registration_date_unparseable",
+        "registration_date",
+        "flag",
+        "the residence's registration date matches none of the manifest's date formats (a day is needed); "
+        "stored null",
+    ),
+    Rule(
+        "registration_end_date_unparseable",
+        "registration_end_date",
+        "flag",
+        "the temporary registration's end date matches none of the manifest's date formats; stored null",
+    ),
     # Review (route).
     Rule("no_group_or_street", "residential_group", "review", "neither residential group nor street is given"),
     Rule(

@@ -21,7 +21,12 @@ RESIDENT_FIELDS: tuple[str, ...] = (
     "household_id",
     "relation_to_head",
     "residence_type",
+    "registration_date",
+    "registration_end_date",
 )
+# Dates of the residence registration (Law on Residence 2020): when it was registered and, for a temporary
+# one, when its term ends. Optional; parsed with the manifest's date formats (assets/registrations.py).
+REGISTRATION_DATE_FIELDS: tuple[str, ...] = ("registration_date", "registration_end_date")
 # The parts of an address, in the order they narrow down (the routing table and households use them).
 ADDRESS_PARTS: tuple[str, ...] = ("house_number", "alley", "street", "residential_group")
 
