@@ -23,6 +23,11 @@ def source_household_ids(records: pd.DataFrame) -> pd.Series:
     return ids.where(has, None)
 
 
+def households_by_record(records: pd.DataFrame) -> pd.Series:
+    """record_id → source household id (None when the record names no household)."""
+    return pd.Series(source_household_ids(records).to_numpy(dtype=object), index=records["record_id"].to_numpy())
+
+
 def household_clusters(records: pd.DataFrame) -> pd.Series:
     """A cluster label per source household id (from records with ``person_key`` and ``source_household``)."""
     members = records.dropna(subset=["source_household"])[["source_household", "person_key"]].drop_duplicates()

@@ -10,8 +10,9 @@ The rules (documented in docs/linkage.md, "Golden records" and "Where each perso
   ``new_ward_code`` are the current residence's.
 - "newest registration" (:func:`recency`): the registration date where the roster keeps it; a temporary
   registration without one counts as registered on its roster's as-of date (it runs at most two years), a
-  permanent one without one as older than any dated registration (registrations migrated from the paper
-  household books are the ones without a date).
+  permanent one left blank as older than any dated registration (registrations migrated from the paper
+  household books are the ones without a date); when a permanent registration comes from a roster that keeps
+  no dates, the person's permanent registrations are not ordered by date at all (the next rule decides).
 - name: a name with diacritics beats one without (ALL-CAPS unmarked systems lost them); a complete name beats one
   with a part missing (a dropped middle name); then the spelling most records agree on; then the newest
   registration (copied from the newest papers); then the spelling whose rarest syllable is most common across
@@ -73,20 +74,17 @@ def _dates(values: pd.Series) -> pd.Series:
 def residence_frame(records: pd.DataFrame) -> pd.DataFrame:
     """Per record: ``_temporary``, ``_valid`` (a temporary registration still runs on its roster's as-of
     date; permanent ones always do), ``_recency`` (see :func:`recency`) and ``_residence_rank``."""
-    registered = _dates(records["registration_date"]) if "registration_date" in records else None
-    ends = _dates(records["registration_end_date"]) if "registration_end_date" in records else None
+    empty = pd.Series(pd.NaT, index=records.index, dtype="datetime64[ns]")
+    registered = _dates(records["registration_date"]) if "registration_date" in records else empty
+    ends = _dates(records["registration_end_date"]) if "registration_end_date" in records else empty
     as_of = _dates(records["as_of"])
-    if registered is None:
-        registered = pd.Series(pd.NaT, index=records.index, dtype="datetime64[ns]")
-    if ends is None:
-        ends = pd.Series(pd.NaT, index=records.index, dtype="datetime64[ns]")
     temporary = records["residence_type"].eq("temporary").fillna(False).astype(bool)
     valid = ends.ge(as_of).where(ends.notna(), registered.ge(as_of - TEMPORARY_TERM).where(registered.notna(), True))
     valid = valid.astype(bool) | ~temporary
     out = pd.DataFrame(index=records.index)
     out["_temporary"] = temporary
     out["_valid"] = valid
-    out["_recency"] = recency(registered, as_of, temporary)
+    out["_recency"] = recency(records, registered, as_of, temporary)
     rank = pd.Series(_PERMANENT, index=records.index)
     rank[temporary & valid] = _VALID_TEMPORARY
     rank[temporary & ~valid] = _LAPSED_TEMPORARY
@@ -94,13 +92,25 @@ def residence_frame(records: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def recency(registered: pd.Series, as_of: pd.Series, temporary: pd.Series) -> pd.Series:
-    """How new a registration is, for "the newest registration wins": its registration date; without one, a
-    temporary registration counts as registered on its roster's as-of date (a term runs two years at most)
-    and a permanent one as older than any dated registration."""
+def recency(records: pd.DataFrame, registered: pd.Series, as_of: pd.Series, temporary: pd.Series) -> pd.Series:
+    """How new each record's registration is, for "the newest registration wins" (later is newer).
+
+    The registration date where the roster has it. Without one: a temporary registration counts as
+    registered on its roster's as-of date (a term runs two years at most); a permanent one left blank in a
+    roster that keeps registration dates counts as older than any dated one (the blanks are registrations
+    migrated from the paper household books). A permanent registration from a roster that keeps no dates
+    cannot be placed in time: then none of that person's permanent registrations is newer than another (the
+    next rule decides), though each is older than a temporary one.
+    """
     oldest = pd.Timestamp("1900-01-01")
-    undated = as_of.where(temporary, oldest)
-    return registered.where(registered.notna(), undated)
+    roster = records["source_file"] if "source_file" in records else records["former_ward_code"]
+    keeps_dates = registered.notna().groupby(roster.to_numpy()).transform("any").to_numpy()
+    value = registered.where(registered.notna(), as_of.where(temporary, oldest))
+    unplaceable = ~temporary & registered.isna() & ~keeps_dates
+    if "person_key" in records and unplaceable.any():
+        person_unplaceable = unplaceable.groupby(records["person_key"].to_numpy()).transform("any").to_numpy()
+        value = value.mask(~temporary & person_unplaceable, oldest)
+    return value
 
 
 def _pick(records: pd.DataFrame, value: str, rank: list[tuple[str, bool]]) -> pd.DataFrame:
@@ -136,7 +146,13 @@ def golden_records(records: pd.DataFrame) -> pd.DataFrame:
         "full_name",
         [("_marked", False), ("_parts", False), ("_name_votes", False), ("_recency", False), ("_commonness", False)],
     )
-    dob = _pick(recs, "date_of_birth", [("_day", False), ("_dob_votes", False), ("_recency", False), ("as_of", False)])
+    # A record whose name spelling lost to another's was copied less carefully: its date is trusted less.
+    recs["_name_spelling_won"] = recs["name_key"].eq(recs["person_key"].map(name.set_index("person_key")["name_key"]))
+    dob = _pick(
+        recs,
+        "date_of_birth",
+        [("_day", False), ("_dob_votes", False), ("_recency", False), ("_name_spelling_won", False), ("as_of", False)],
+    )
     nid = _pick(recs, "national_id", [("_cccd", False), ("_id_votes", False), ("_recency", False), ("as_of", False)])
     phone = _pick(recs, "phone", [("_recency", False), ("as_of", False)])
     residence = [("_recency", False), ("as_of", False), ("_address_parts", False)]

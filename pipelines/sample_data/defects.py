@@ -86,7 +86,7 @@ class DefectRates:
     twins: float = 0.007  # people who are one of a twin pair
     twin_lookalike_names: float = 0.3  # twins whose given names look alike (Hạnh/Ánh, Anh/Ánh, Hùng/Hưng)
     namesakes: float = 0.007  # people sharing full name and birth year with another person
-    namesakes_same_day: float = 0.002  # people sharing full name and birth date with someone in another ward
+    namesakes_same_day: float = 0.001  # people given a namesake born the same day in another former ward
     # -- residence registrations (where the roster keeps them) ---------------------------------------------
     temporary_lapsed: float = 0.1  # temporary registrations whose term ended before the as-of date
     registration_date_blank: float = 0.03  # registration date cell left empty
@@ -214,8 +214,8 @@ class Renderer:
 
     # -- one listing ----------------------------------------------------------------------------------
     def render(self, hh: Household, member: Member, source_household: str) -> Rendered:
-        """One source record. The variants of a person listed twice (``second_*`` rates, a CMND instead of
-        the CCCD) go on the older of the two registrations: it was copied from older papers."""
+        """One source record. The variants of a person listed twice (``second_*`` rates) go on the older of
+        the two registrations: it was copied from older papers."""
         rng, person = self.rng, member.person
         older = member.older
         variations: list[str] = []
@@ -379,10 +379,7 @@ class Renderer:
             # fails on its date alone, as the truth says.
             return "", False
         age = _age(person.dob, self.as_of)
-        if person.pid in self.listed_twice:  # old papers on the older registration, the CCCD on the newer
-            cmnd_rate = rates.cmnd_listed_twice if second else 0.0
-        else:
-            cmnd_rate = rates.cmnd_for_older
+        cmnd_rate = rates.cmnd_listed_twice if person.pid in self.listed_twice else rates.cmnd_for_older
         use_cmnd = self.profile.uses_cmnd and person.cmnd is not None and age >= 30 and rng.random() < cmnd_rate
         number = person.cmnd if use_cmnd and person.cmnd else person.cccd
         if use_cmnd:

@@ -373,6 +373,7 @@ def build_population(
     _add_twins(rng, builder, population, twin_share, twin_lookalike_name_share)
     _add_namesakes(rng, builder, population, namesake_share)
     _add_same_day_namesakes(rng, builder, population, same_day_namesake_share)
+    _label_chance_namesakes(population)
     _list_twice(rng, builder, population, geographies, listed_twice_share, unlisted_share, moved_permanent_share)
     _register(rng, population, temporary_lapsed_share)
     return population
@@ -464,8 +465,8 @@ def _add_namesakes(rng: random.Random, builder: _Builder, population: Population
 def _add_same_day_namesakes(rng: random.Random, builder: _Builder, population: Population, share: float) -> None:
     """Pairs of adults in different former wards who share full name and birth date, each with a CCCD.
 
-    Common names make this happen by chance too; these pairs are labelled so precision can be measured on
-    them. The second person takes the first's middle and given name and birth date (same sex and family name,
+    Common names make this happen by chance too (labelled by ``_label_chance_namesakes``); these pairs add
+    to them. The second person takes the first's middle and given name and birth date (same sex and family name,
     born within a year, so the age structure stays) and a CCCD that agrees with the new birth year.
     """
     pairs = round(share * len(population.persons) / 2)
@@ -482,9 +483,9 @@ def _add_same_day_namesakes(rng: random.Random, builder: _Builder, population: P
     for p in adults:
         buckets.setdefault((p.sex, p.family), []).append(p)
     made = 0
-    for key in sorted(buckets):
+    for pool in buckets.values():
         waiting: list[Person] = []
-        for second in buckets[key]:
+        for second in pool:
             if made >= pairs:
                 return
             first = next(
@@ -505,6 +506,23 @@ def _add_same_day_namesakes(rng: random.Random, builder: _Builder, population: P
             group = f"S{made:05d}"
             first.lookalike_kind = second.lookalike_kind = "namesake_same_day"
             first.lookalike_group = second.lookalike_group = group
+
+
+def _label_chance_namesakes(population: Population) -> None:
+    """Common names make same-day namesakes by chance too (about 0.17% of people at scale 1): label them, so
+    that precision on look-alikes counts every pair of people who share full name and birth date."""
+    groups: dict[tuple[str, date], list[Person]] = {}
+    for person in population.persons:
+        if person.lookalike_kind is None:
+            groups.setdefault((person.full_name, person.dob), []).append(person)
+    number = sum(1 for p in population.persons if p.lookalike_kind == "namesake_same_day") // 2
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        number += 1
+        for person in members:
+            person.lookalike_kind = "namesake_same_day"
+            person.lookalike_group = f"S{number:05d}"
 
 
 def _same_year_other_day(rng: random.Random, dob: date, as_of: date) -> date | None:
