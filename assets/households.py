@@ -8,6 +8,7 @@ of their own shares one of three: the family is not merged into the room.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from assets.person_keys import connected_components
@@ -35,9 +36,9 @@ def household_clusters(records: pd.DataFrame) -> pd.Series:
     pairs = members.merge(members, on="person_key", suffixes=("_l", "_r"))
     pairs = pairs[pairs["source_household_l"] < pairs["source_household_r"]]
     shared = pairs.groupby(["source_household_l", "source_household_r"]).size().rename("shared").reset_index()
-    larger = pd.concat([shared["source_household_l"].map(size), shared["source_household_r"].map(size)], axis=1).max(
-        axis=1
-    )
+    left = shared["source_household_l"].map(size).to_numpy(dtype="int64")
+    right = shared["source_household_r"].map(size).to_numpy(dtype="int64")
+    larger = pd.Series(np.maximum(left, right), index=shared.index)  # (typed: the frame may be empty)
     edges = shared[shared["shared"] > 0.5 * larger].rename(
         columns={"source_household_l": "l", "source_household_r": "r"}
     )

@@ -154,6 +154,7 @@ class PersonMetrics:
     # …over persons the sources describe completely (every listing loaded with its registration date, and a
     # temporary one with its end date) and whom linkage formed exactly: there the rule must equal the law.
     residence_complete_persons: int
+    residence_complete_split_persons: int  # …of whom have records in two new wards
     current_ward_accuracy_complete: float
     permanent_ward_accuracy_complete: float
     linked_persons: int  # predicted persons formed from two or more records (the true persons judged on them)
@@ -320,6 +321,7 @@ def evaluate_persons(warehouse: Warehouse, truth_dir: Path) -> PersonMetrics:
         current_ward_accuracy_split=_share(current_ok[split]),
         permanent_ward_accuracy_split=_share(permanent_ok[split]),
         residence_complete_persons=int(complete.sum()),
+        residence_complete_split_persons=int((complete & split).sum()),
         current_ward_accuracy_complete=_share(current_ok[complete]),
         permanent_ward_accuracy_complete=_share(permanent_ok[complete]),
         linked_persons=int(linked.sum()),

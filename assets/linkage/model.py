@@ -73,6 +73,9 @@ GIVEN_NAME_GUARD_M = 1e-6
 TWO_CCCDS_M = 1e-5
 #: Share of true pairs that "same ID number or same phone" is assumed to find when estimating the prior.
 LAMBDA_RULES_RECALL = 0.9
+#: The prior assumes at least this share of records listed twice (it only matters in a roster where no ID
+#: number or phone appears twice; the generated scale-1 ward estimates 4 times more).
+LAMBDA_FLOOR_SHARE = 0.01
 #: Random-pair budget for u estimation, and blocked-pair budget per EM round (Splink samples records by a
 #: deterministic hash when a block is larger). Fixed, so training time does not grow with the data.
 U_MAX_PAIRS = 5e6
@@ -365,13 +368,17 @@ def _m_values(model: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def _em_round(table: Any, start: dict[str, Any], rule: Any, stats: dict[str, Any]) -> dict[str, Any] | None:
-    """One EM round from ``start``; the model it ends with, or None when the block holds no pairs.
+    """One EM round from ``start``; the model it ends with, or None when the block cannot train anything.
 
     EM maximises the likelihood by driving the m of a level that no true pair in the block shows (say, a
     short given name one letter off another) geometrically towards zero, and Splink 5 raises once an m
     falls below 1e-300. The round is then rerun from the same start with fewer iterations
     (:data:`EM_ITERATIONS`): the parameters that matter settle in the first few, and :func:`apply_m_floor`
     lifts the vanishing ones afterwards.
+
+    A round is skipped (named in ``stats["em_rounds_skipped"]``) when its block is empty — no ID number
+    appears twice — or so small that EM takes every pair for a match (or none) at once: a handful of pairs
+    born the same day in a tiny ward. The other round, or Splink's starting m, then stands for it.
     """
     failure: Exception | None = None
     for iterations in EM_ITERATIONS:
@@ -383,8 +390,11 @@ def _em_round(table: Any, start: dict[str, Any], rule: Any, stats: dict[str, Any
         except EMTrainingException:  # the block is empty (e.g. no ID number appears twice)
             stats.setdefault("em_rounds_skipped", []).append(_rule_sql(rule))
             return None
-        except ValueError as exc:  # "m_probability value … is below the minimum allowed value of 1e-300"
-            failure = exc
+        except ValueError as exc:
+            if "math domain error" in str(exc):  # the block's share of matches reached 0 or 1
+                stats.setdefault("em_rounds_skipped", []).append(_rule_sql(rule))
+                return None
+            failure = exc  # "m_probability value … is below the minimum allowed value of 1e-300"
             continue
         stats.setdefault("em_iterations", []).append(iterations)
         return trainee.misc.save_model_to_json()
@@ -417,6 +427,11 @@ def train(linker: Linker, table: Any, *, seed: int, stats: dict[str, Any]) -> di
     records = int(stats.get("records") or 0)
     sampled = min(U_MAX_PAIRS, records * (records - 1) / 2) or 1.0
     start = fill_unseen_u(linker.misc.save_model_to_json(), sampled)
+    # Without a single shared ID number or phone (a tiny roster) the estimate is 0, and a prior of 0 makes
+    # every weight minus infinity; assume at least LAMBDA_FLOOR_SHARE of the records are listed twice.
+    floor = LAMBDA_FLOOR_SHARE * records / max(records * (records - 1) / 2, 1)
+    prior = start.get("probability_two_random_records_match") or 0.0
+    start["probability_two_random_records_match"] = min(max(prior, floor), 0.5)
     before = _m_values(start)
     trained_by: dict[str, list[Any]] = {}  # comparison -> m values of the purest round that trained it
     for rule in training_blocking_rules():  # later rounds are purer and overwrite
