@@ -122,7 +122,7 @@ def harmonise_frame(
     registrations, registration_flags = registration_columns(acc, date_formats or {}, today or dt.date.today())
     harmonised.update(registrations)
 
-    flags = []
+    flags: list[str | None] = []
     for nid, raw_phone, phone, precision in zip(
         harmonised["national_id"], acc["phone"], phones, harmonised["dob_precision"], strict=True
     ):

@@ -11,7 +11,7 @@ An end date may lie in the future (the term still runs); a registration date may
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -39,7 +39,7 @@ def _parse(values: Sequence[object], numeric: Sequence[bool], formats: Sequence[
 
 
 def registration_columns(
-    accepted: pd.DataFrame, date_formats: dict[str, Sequence[str]], today: dt.date
+    accepted: pd.DataFrame, date_formats: Mapping[str, Sequence[str]], today: dt.date
 ) -> tuple[dict[str, list[dt.date | None]], list[list[str]]]:
     """Parsed ``registration_date`` / ``registration_end_date`` per row of ``accepted`` (raw text columns plus
     the manifest and numeric-cell lineage columns), and the flag names of each row.

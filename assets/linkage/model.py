@@ -443,10 +443,10 @@ def train(linker: Linker, table: Any, *, seed: int, stats: dict[str, Any]) -> di
                 trained_by[name] = values
     model = copy.deepcopy(start)
     for comparison in model["comparisons"]:
-        values = trained_by.get(comparison["output_column_name"])
-        if not values:
+        trained_values = trained_by.get(comparison["output_column_name"])
+        if not trained_values:
             continue
-        for level, m in zip(comparison["comparison_levels"], values, strict=True):
+        for level, m in zip(comparison["comparison_levels"], trained_values, strict=True):
             if not level.get("fix_m_probability"):
                 # None: the round saw no true pair at this level (the floor gives it its m).
                 level["m_probability"] = m if isinstance(m, int | float) else None
