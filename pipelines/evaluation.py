@@ -139,8 +139,8 @@ class PersonMetrics:
     household_precision: float
     household_recall: float
     household_f1: float
-    # Pairwise precision over the records of look-alike persons (twins, namesakes), per kind, and the number
-    # of wrongly joined record pairs among them.
+    # Pairwise precision over the records of look-alike persons (twins, namesakes), per kind and over all
+    # ("all"), and the number of wrongly joined record pairs among them.
     lookalike_precision: dict[str, float]
     lookalike_false_pairs: dict[str, int]
     # Where each person lives (dim_person against the truth's law-based wards), over every true person with
@@ -194,9 +194,10 @@ def _figure(correct: pd.Series, determinable: pd.Series) -> GoldenFigure:
 
 
 def _lookalikes(merged: pd.DataFrame) -> tuple[dict[str, float], dict[str, int]]:
+    """Per kind of look-alike, and over all of them ("all"): precision over the pairs of their records."""
     precision, false_pairs = {}, {}
-    for kind in LOOKALIKE_KINDS:
-        part = merged[merged["lookalike_kind"] == kind]
+    for kind in (*LOOKALIKE_KINDS, "all"):
+        part = merged[merged["lookalike_kind"].notna() if kind == "all" else merged["lookalike_kind"] == kind]
         both = part.groupby(["person_key", "person_id"]).size()
         tp = _pairs(both)
         predicted = _pairs(part.groupby("person_key").size())

@@ -205,6 +205,7 @@ class Renderer:
         # Registration cells draw from their own stream, so the other columns do not depend on whether a
         # profile keeps registrations.
         self.registration_rng = registration_rng or random.Random(0)
+        self.keeps = {f: profile.label_of(f) is not None for f in ("registration_date", "registration_end_date")}
         self.address_tail = address_tail  # "phường Mai Động, quận Hoàng Mai, Hà Nội" for free-text addresses
         self.free_text = profile.label_of("address") is not None
         self.listed_twice = listed_twice  # person ids with two listings
@@ -422,7 +423,7 @@ class Renderer:
         for i, (field_name, value, tag) in enumerate(written):
             if value is None:
                 continue
-            if profile.label_of(field_name) is None:
+            if not self.keeps[field_name]:
                 variations.append(f"{tag}_not_kept")
                 continue
             if i == 1:
