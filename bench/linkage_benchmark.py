@@ -285,6 +285,11 @@ def main() -> int:
     print(f"  (c) phases: {', '.join(f'{k[8:]} {v:.1f} s' for k, v in phases.items())}")
     print(f"  (c) EM iterations per round: {run.stats.get('em_iterations')}")
     print(
+        f"  (c) household evidence: m {run.stats['household_m']:.4f}, u {run.stats['household_u']:.2e}; "
+        f"support {run.stats['household_weight_support']:+.2f}, none {run.stats['household_weight_no_support']:+.2f}"
+        f" ({run.stats['pairs_with_household_support']:,} candidate pairs supported)"
+    )
+    print(
         f"  (c) pairs kept (>= review threshold): {run.stats['pairs_kept']:,}; "
         f"matched {run.stats['pairs_matched']:,}; in the review band {run.stats['pairs_review']:,}"
     )

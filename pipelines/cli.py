@@ -238,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
         f"Warehouse: {settings['warehouse_url']}\n"
         "Open the UI: DAGSTER_HOME=$PWD .venv/bin/dagster dev   (same WARDMERGE_* settings)\n"
         "Query (README 'For analysts'): .venv/bin/python -c \"import duckdb; print(duckdb.connect("
-        "'data/warehouse.duckdb', read_only=True).sql('select new_ward_code, count(*) from dim_person "
+        "'data/warehouse.duckdb', read_only=True).sql('select current_new_ward_code, count(*) from dim_person "
         "where is_current group by 1'))\"",
         soft_wrap=True,
         markup=False,
