@@ -186,6 +186,17 @@ def _date_of_birth() -> cl.CustomComparison:
     )
 
 
+# A typo (one digit, or two neighbours swapped) leaves the first six or the last six digits alone, or — a swap
+# of digits 6 and 7 — the first five and the last five: a cheap test that spares the edit distance on the
+# millions of random pairs u is estimated from.
+_TYPO_PREFILTER = (
+    '(substr("national_id_l", 1, 6) = substr("national_id_r", 1, 6) '
+    'OR substr("national_id_l", 7, 6) = substr("national_id_r", 7, 6) '
+    'OR (substr("national_id_l", 1, 5) = substr("national_id_r", 1, 5) '
+    'AND substr("national_id_l", 8, 5) = substr("national_id_r", 8, 5)))'
+)
+
+
 def _national_id() -> cl.CustomComparison:
     """Same number > a typo's worth apart (both CCCD) > CMND vs CCCD that fits (no evidence) > two CCCDs
     that differ by more than a typo (very strong evidence of two people) > other different numbers.
@@ -216,7 +227,8 @@ def _national_id() -> cl.CustomComparison:
             cll.NullLevel("national_id"),
             _level('"national_id_l" = "national_id_r"', "ID: same number"),
             _level(
-                f'{both_cccd} AND damerau_levenshtein("national_id_l", "national_id_r") <= 1',
+                f"{both_cccd} AND {_TYPO_PREFILTER} AND "
+                'damerau_levenshtein("national_id_l", "national_id_r") <= 1',
                 "ID: CCCD one digit or one swap off",
             ),
             _level(fits, "ID: CMND vs CCCD that fits the other's sex and year (no evidence)").configure(
