@@ -337,7 +337,7 @@ def _print_hints(console: Any, settings: Any, home: str | None) -> None:
     import sqlalchemy as sa
 
     url = sa.engine.make_url(settings.warehouse_url)
-    query = "select new_ward_code, count(*) from dim_person where is_current group by 1 order by 1"
+    query = "select current_new_ward_code, count(*) from dim_person where is_current group by 1 order by 1"
     if url.get_backend_name() == "duckdb":
         ask = (
             f".venv/bin/python -c \"import duckdb; print(duckdb.connect('{url.database}', read_only=True)"

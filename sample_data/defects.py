@@ -82,8 +82,17 @@ class DefectRates:
     unlisted_street_share: float = 0.08  # households on small streets the routing table omits
     # -- look-alikes and people listed twice (shares of persons) -----------------------------------------
     listed_twice: float = 0.04  # people listed in a second former ward (moved households, lodgers)
+    moved_registered_permanently: float = 0.3  # moved households registered permanently at the new address
     twins: float = 0.007  # people who are one of a twin pair
+    twin_lookalike_names: float = 0.3  # twins whose given names look alike (Hạnh/Ánh, Anh/Ánh, Hùng/Hưng)
     namesakes: float = 0.007  # people sharing full name and birth year with another person
+    namesakes_same_day: float = 0.001  # people given a namesake born the same day in another former ward
+    # -- residence registrations (where the roster keeps them) ---------------------------------------------
+    temporary_lapsed: float = 0.1  # temporary registrations whose term ended before the as-of date
+    registration_date_blank: float = 0.03  # registration date cell left empty
+    registration_date_blank_before_2015: float = 0.25  # …for registrations migrated from paper household books
+    registration_end_blank: float = 0.05  # end date of a temporary registration left empty
+    registration_date_unparseable: float = 0.002  # "??/05/2019", "chưa rõ": flagged, stored null (each field)
     # -- variations that change how a value looks, not the disposition ------------------------------------
     tone_style_flip: float = 0.15  # hòa written hoà (or back), where the name allows it
     cmnd_for_older: float = 0.10  # in rosters that keep CMNDs: people 30+ listed with the 9-digit CMND
@@ -94,13 +103,13 @@ class DefectRates:
     phone_plus84: float = 0.06  # +84 / 84 for the leading 0
     phone_spaced: float = 0.12  # "0912 345 678", "0912.345.678"
     curly_apostrophe: float = 0.5  # H'Hen written H’Hen (where the encoding allows it)
-    # -- the second listing of a person listed twice -----------------------------------------------------
+    # -- the older listing of a person listed twice (copied from older papers) -----------------------------
     second_name_variant: float = 0.35  # dropped middle name, unmarked, tone style, one-mark typo
     second_dob_variant: float = 0.12  # day/month swapped, a day off, or year only (same year always)
     second_id_missing: float = 0.10
 
     def __post_init__(self) -> None:
-        for f in fields(self):
+        for f in fields(self):  # every field is a probability
             value = getattr(self, f.name)
             if not 0.0 <= value <= 1.0:
                 raise DefectRateError(f"defect rate {f.name} must be within [0, 1], got {value}")
@@ -190,8 +199,13 @@ class Renderer:
         as_of: date,
         address_tail: str = "",
         listed_twice: frozenset[int] = frozenset(),
+        registration_rng: random.Random | None = None,
     ) -> None:
         self.profile, self.geo, self.rates, self.rng, self.as_of = profile, geography, rates, rng, as_of
+        # Registration cells draw from their own stream, so the other columns do not depend on whether a
+        # profile keeps registrations.
+        self.registration_rng = registration_rng or random.Random(0)
+        self.keeps = {f: profile.label_of(f) is not None for f in ("registration_date", "registration_end_date")}
         self.address_tail = address_tail  # "phường Mai Động, quận Hoàng Mai, Hà Nội" for free-text addresses
         self.free_text = profile.label_of("address") is not None
         self.listed_twice = listed_twice  # person ids with two listings
@@ -200,20 +214,24 @@ class Renderer:
         self._max_group = max(geography.group_ward)
 
     # -- one listing ----------------------------------------------------------------------------------
-    def render(self, hh: Household, member: Member, second: bool, source_household: str) -> Rendered:
+    def render(self, hh: Household, member: Member, source_household: str) -> Rendered:
+        """One source record. The variants of a person listed twice (``second_*`` rates) go on the older of
+        the two registrations: it was copied from older papers."""
         rng, person = self.rng, member.person
+        older = member.older
         variations: list[str] = []
         rule = None
         if rng.random() < self._q_total:
             rule = _weighted(rng, self._quarantine)
 
-        name = self._name(person, second, variations)
+        name = self._name(person, older, variations)
         if rule == "name_missing":
             name = ""
 
-        dob_value, year_only = self._dob(person, second, rule, variations)
+        dob_value, year_only = self._dob(person, older, rule, variations)
         sex_value = self._sex(person, rule)
-        id_value, id_numeric_ok = self._national_id(person, second, rule, year_only, variations)
+        id_value, id_numeric_ok = self._national_id(person, older, rule, year_only, variations)
+        registered, until, registration_flags = self._registration(member, variations)
         phone_value, phone_status = self._phone(person, variations)
         written = self._address(hh, variations)
         placement = self.geo.place(
@@ -237,6 +255,8 @@ class Renderer:
             "household_id": source_household,
             "relation_to_head": self._caps(member.relation),
             "residence_type": self.profile.residence_labels[0 if member.residence == "permanent" else 1],
+            "registration_date": registered,
+            "registration_end_date": until,
             "_group_number": written.group_number,
             "_id_numeric_ok": id_numeric_ok,
             "_phone_digits_only": phone_value.isdigit() if isinstance(phone_value, str) else False,
@@ -251,6 +271,7 @@ class Renderer:
             flags.append("phone_unparseable")
         if year_only and rule is None:
             flags.append("dob_year_only")
+        flags.extend(registration_flags)
         if rule is not None:
             rules = [rule]
             if self.profile.record_id is None and rule in ("name_missing", "dob_missing"):
@@ -385,6 +406,44 @@ class Renderer:
             variations.append("id_spaced")
             return spaced, False
         return number, True
+
+    def _registration(self, member: Member, variations: list[str]) -> tuple[object, object, list[str]]:
+        """Registration date and (temporary residence) end date cells, where the office's system keeps them.
+
+        Registrations migrated from the paper household books (before 2015) often have no date; a few cells
+        hold text no format reads (flagged by the pipeline, stored null).
+        """
+        rng, rates, profile = self.registration_rng, self.rates, self.profile
+        flags: list[str] = []
+        cells: list[object] = ["", ""]
+        written = (
+            ("registration_date", member.registered, "registration_date"),
+            ("registration_end_date", member.until, "registration_end"),
+        )
+        for i, (field_name, value, tag) in enumerate(written):
+            if value is None:
+                continue
+            if not self.keeps[field_name]:
+                variations.append(f"{tag}_not_kept")
+                continue
+            if i == 1:
+                blank = rates.registration_end_blank
+            elif value.year < 2015:
+                blank = rates.registration_date_blank_before_2015
+            else:
+                blank = rates.registration_date_blank
+            if rng.random() < blank:
+                variations.append(f"{tag}_blank")
+            elif rng.random() < rates.registration_date_unparseable:
+                form = rng.choice(_UNPARSEABLE_FORMS)
+                cells[i] = form.format(d=value.day, m=value.month, y=value.year)
+                variations.append(f"{tag}_unparseable")
+                flags.append(f"{field_name}_unparseable")
+            elif profile.date_cell_share and rng.random() < profile.date_cell_share:
+                cells[i] = value
+            else:
+                cells[i] = format_date_parts(profile.written_date, value.year, value.month, value.day)
+        return cells[0], cells[1], flags
 
     def _phone(self, person: Person, variations: list[str]) -> tuple[str, str]:
         rng, rates = self.rng, self.rates

@@ -137,6 +137,23 @@ def disagreements(warehouse: Warehouse, truth_dir: Path, limit: int = 20) -> pd.
     return merged[wrong].head(limit)
 
 
+LOOKALIKE_KINDS = ("twin", "namesake", "namesake_same_day")
+# Written-record variations that leave the pipeline without a residence date the truth has.
+_REGISTRATION_GAPS = ("registration_date_blank", "registration_date_unparseable", "registration_date_not_kept")
+_END_GAPS = ("registration_end_blank", "registration_end_unparseable", "registration_end_not_kept")
+
+
+@dataclass(frozen=True)
+class GoldenFigure:
+    """Share of persons whose golden value equals the truth: over those whose true value is in at least one
+    of their loaded records (``determinable``), and over all of them (``raw``)."""
+
+    determinable: float
+    determinable_persons: int
+    raw: float
+    persons: int
+
+
 @dataclass(frozen=True)
 class PersonMetrics:
     records: int
@@ -148,16 +165,29 @@ class PersonMetrics:
     household_precision: float
     household_recall: float
     household_f1: float
-    linked_persons: int  # predicted persons formed from two or more records
-    golden_name_accuracy: float  # over linked persons: exactly the truth's spelling
-    golden_name_accuracy_folded: float  # …or the same name in the other accepted tone placement (hoà/hòa)
-    golden_dob_accuracy: float
-    golden_id_accuracy: float  # among linked persons whose records carry their CCCD at all
-    golden_name_accuracy_all: float  # over every person (single unmarked records cannot regain marks)
-    golden_name_accuracy_available: float  # over linked persons with the true spelling in at least one record
-    golden_dob_accuracy_available: float  # over linked persons with the true date in at least one record
+    # Pairwise precision over the records of look-alike persons (twins, namesakes), per kind and over all
+    # ("all"), and the number of wrongly joined record pairs among them.
+    lookalike_precision: dict[str, float]
+    lookalike_false_pairs: dict[str, int]
+    # Where each person lives (dim_person against the truth's law-based wards), over every true person with
+    # a loaded record, judged on the predicted person holding most of their records.
+    current_ward_accuracy: float
+    permanent_ward_accuracy: float
+    # …over persons whose records fall in different new wards (where the rule decides something)
+    ward_split_persons: int
+    current_ward_accuracy_split: float
+    permanent_ward_accuracy_split: float
+    # …over persons the sources describe completely (every listing loaded with its registration date, and a
+    # temporary one with its end date) and whom linkage formed exactly: there the rule must equal the law.
+    residence_complete_persons: int
+    residence_complete_split_persons: int  # …of whom have records in two new wards
+    current_ward_accuracy_complete: float
+    permanent_ward_accuracy_complete: float
+    linked_persons: int  # predicted persons formed from two or more records (the true persons judged on them)
+    golden_linked: dict[str, GoldenFigure]  # name (tone placement folded), date_of_birth, national_id
+    golden_all: dict[str, GoldenFigure]
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
@@ -176,6 +206,37 @@ def pairwise(predicted: pd.Series, actual: pd.Series) -> tuple[float, float, flo
     return precision, recall, f1
 
 
+def _share(ok: pd.Series) -> float:
+    return float(ok.mean()) if len(ok) else 1.0
+
+
+def _figure(correct: pd.Series, determinable: pd.Series) -> GoldenFigure:
+    return GoldenFigure(
+        determinable=_share(correct[determinable]),
+        determinable_persons=int(determinable.sum()),
+        raw=_share(correct),
+        persons=len(correct),
+    )
+
+
+def _lookalikes(merged: pd.DataFrame) -> tuple[dict[str, float], dict[str, int]]:
+    """Per kind of look-alike, and over all of them ("all"): precision over the pairs of their records."""
+    precision, false_pairs = {}, {}
+    for kind in (*LOOKALIKE_KINDS, "all"):
+        part = merged[merged["lookalike_kind"].notna() if kind == "all" else merged["lookalike_kind"] == kind]
+        both = part.groupby(["person_key", "person_id"]).size()
+        tp = _pairs(both)
+        predicted = _pairs(part.groupby("person_key").size())
+        precision[kind] = _ratio(tp, predicted)
+        false_pairs[kind] = predicted - tp
+    return precision, false_pairs
+
+
+def _same_ward(left: pd.Series, right: pd.Series) -> pd.Series:
+    """Equal, with two nulls equal (no permanent registration on either side)."""
+    return (left == right) | (left.isna() & right.isna())
+
+
 def evaluate_persons(warehouse: Warehouse, truth_dir: Path) -> PersonMetrics:
     """Persons and households of the warehouse against the truth, over the accepted records."""
     truth = load_truth(truth_dir)
@@ -192,6 +253,7 @@ def evaluate_persons(warehouse: Warehouse, truth_dir: Path) -> PersonMetrics:
                 w.resident_record.c.national_id,
                 w.resident_record.c.full_name.label("record_name"),
                 w.resident_record.c.date_of_birth.label("record_dob"),
+                w.resident_record.c.dob_precision.label("record_dob_precision"),
             ).join(
                 w.resident_record,
                 sa.and_(
@@ -209,11 +271,14 @@ def evaluate_persons(warehouse: Warehouse, truth_dir: Path) -> PersonMetrics:
                 w.dim_person.c.full_name,
                 w.dim_person.c.date_of_birth,
                 w.dim_person.c.national_id,
+                w.dim_person.c.current_new_ward_code,
+                w.dim_person.c.permanent_new_ward_code,
             ).where(w.dim_person.c.is_current.is_(True)),
         )
     x["source_row"] = x["source_row"].astype("int64")
     merged = x.merge(truth, on=_KEY, how="inner", suffixes=("", "_true"))
     p_prec, p_rec, p_f1 = pairwise(merged["person_key"], merged["person_id"])
+    look_precision, look_false = _lookalikes(merged)
 
     source = merged["former_ward_code"] + "/" + merged["dataset"] + "/" + merged["household_id"].astype(str)
     house_of = households.set_index("source_household")["household_key"]
@@ -221,26 +286,50 @@ def evaluate_persons(warehouse: Warehouse, truth_dir: Path) -> PersonMetrics:
     predicted_house = source[in_house].map(house_of)
     h_prec, h_rec, h_f1 = pairwise(predicted_house.fillna(-1), merged.loc[in_house, "household_id_true"])
 
-    # Golden records: each true person is judged on the predicted person holding most of its records.
+    # Each true person is judged on the predicted person holding most of their records.
     persons_true = pd.read_parquet(truth_dir / "persons.parquet").set_index("person_id")
     main = merged.groupby(["person_id", "person_key"]).size().rename("n").reset_index()
-    main = main.sort_values(["person_id", "n"], ascending=[True, False]).drop_duplicates("person_id")
-    every = main.merge(golden, on="person_key").set_index("person_id")
-    name_ok_all = every["full_name"] == persons_true.loc[every.index, "full_name"]
+    main = main.sort_values(["person_id", "n", "person_key"], ascending=[True, False, True])
+    main = main.drop_duplicates("person_id")
+    every = main.merge(golden, on="person_key", suffixes=("", "_golden")).set_index("person_id").sort_index()
+    true = persons_true.loc[every.index]
+
+    correct = {
+        "name": every["full_name"].map(match_key) == true["full_name"].map(match_key),
+        "date_of_birth": pd.to_datetime(every["date_of_birth"]) == pd.to_datetime(true["date_of_birth"]),
+        "national_id": every["national_id"] == true["national_id"],
+    }
+    name_ok = merged["record_name"].map(match_key) == merged["full_name"].map(match_key)
+    dob_ok = (pd.to_datetime(merged["record_dob"]) == pd.to_datetime(merged["date_of_birth"])) & merged[
+        "record_dob_precision"
+    ].eq("day")
+    id_ok = merged["national_id"] == merged["national_id_true"]
+    carried = {
+        "name": set(merged.loc[name_ok, "person_id"]),
+        "date_of_birth": set(merged.loc[dob_ok, "person_id"]),
+        "national_id": set(merged.loc[id_ok, "person_id"]),
+    }
     sizes = merged.groupby("person_key").size()
-    judged = every[every["person_key"].map(sizes) >= 2]
-    true = persons_true.loc[judged.index]
-    name_ok = judged["full_name"] == true["full_name"]
-    name_folded_ok = judged["full_name"].map(match_key) == true["full_name"].map(match_key)
-    dob_ok = pd.to_datetime(judged["date_of_birth"]) == pd.to_datetime(true["date_of_birth"])
-    # The true value must be in at least one of the person's records for survivorship to be able to pick it.
-    has_name = set(merged.loc[merged["record_name"] == merged["full_name"], "person_id"]) & set(judged.index)
-    has_dob = set(
-        merged.loc[pd.to_datetime(merged["record_dob"]) == pd.to_datetime(merged["date_of_birth"]), "person_id"]
-    ) & set(judged.index)
-    carried = merged[merged["national_id"] == merged["national_id_true"]]["person_id"].unique()
-    carried = [p for p in carried if p in judged.index]
-    id_ok = judged.loc[carried, "national_id"] == persons_true.loc[carried, "national_id"]
+    linked = every["person_key"].map(sizes) >= 2
+    golden_linked, golden_all = {}, {}
+    for attribute, ok in correct.items():
+        determinable = every.index.to_series().isin(carried[attribute])
+        golden_linked[attribute] = _figure(ok[linked], determinable[linked])
+        golden_all[attribute] = _figure(ok, determinable)
+
+    current_ok = every["current_new_ward_code"] == true["current_new_ward_code"]
+    permanent_ok = _same_ward(every["permanent_new_ward_code"], true["permanent_new_ward_code"])
+    all_rows = truth.groupby("person_id")
+    split = all_rows["expected_new_ward_code"].nunique().reindex(every.index) > 1
+    # Complete: every listing loaded with its residence dates, and linkage formed exactly this person.
+    gaps = truth["variations"].map(lambda v: any(g in v for g in _REGISTRATION_GAPS)) | (
+        truth["residence_type"].eq("temporary") & truth["variations"].map(lambda v: any(g in v for g in _END_GAPS))
+    )
+    incomplete = set(truth.loc[gaps | (truth["expected_disposition"] != "loaded"), "person_id"])
+    records_of_key = merged.groupby("person_key")["person_id"].nunique()
+    listings = all_rows.size().reindex(every.index)
+    exact = (every["person_key"].map(records_of_key) == 1) & (every["n"] == listings)
+    complete = exact & ~every.index.to_series().isin(incomplete)
     return PersonMetrics(
         records=len(merged),
         persons_predicted=int(merged["person_key"].nunique()),
@@ -251,12 +340,63 @@ def evaluate_persons(warehouse: Warehouse, truth_dir: Path) -> PersonMetrics:
         household_precision=h_prec,
         household_recall=h_rec,
         household_f1=h_f1,
-        linked_persons=len(judged),
-        golden_name_accuracy=float(name_ok.mean()) if len(judged) else 1.0,
-        golden_name_accuracy_folded=float(name_folded_ok.mean()) if len(judged) else 1.0,
-        golden_dob_accuracy=float(dob_ok.mean()) if len(judged) else 1.0,
-        golden_id_accuracy=float(id_ok.mean()) if len(id_ok) else 1.0,
-        golden_name_accuracy_all=float(name_ok_all.mean()),
-        golden_name_accuracy_available=float(name_ok.loc[sorted(has_name)].mean()) if has_name else 1.0,
-        golden_dob_accuracy_available=float(dob_ok.loc[sorted(has_dob)].mean()) if has_dob else 1.0,
+        lookalike_precision=look_precision,
+        lookalike_false_pairs=look_false,
+        current_ward_accuracy=_share(current_ok),
+        permanent_ward_accuracy=_share(permanent_ok),
+        ward_split_persons=int(split.sum()),
+        current_ward_accuracy_split=_share(current_ok[split]),
+        permanent_ward_accuracy_split=_share(permanent_ok[split]),
+        residence_complete_persons=int(complete.sum()),
+        residence_complete_split_persons=int((complete & split).sum()),
+        current_ward_accuracy_complete=_share(current_ok[complete]),
+        permanent_ward_accuracy_complete=_share(permanent_ok[complete]),
+        linked_persons=int(linked.sum()),
+        golden_linked=golden_linked,
+        golden_all=golden_all,
     )
+
+
+def residence_mismatches(warehouse: Warehouse, truth_dir: Path) -> pd.DataFrame:
+    """Persons whose current or permanent ward differs from the truth, with their records' residence fields
+    (for diagnosing; personal data: do not log)."""
+    truth = load_truth(truth_dir)
+    persons_true = pd.read_parquet(truth_dir / "persons.parquet")
+    with warehouse.engine.connect() as conn:
+        records = warehouse.read_frame(
+            conn,
+            sa.select(
+                w.resident_record.c.former_ward_code,
+                w.resident_record.c.source_file,
+                w.resident_record.c.source_row,
+                w.resident_record.c.residence_type,
+                w.resident_record.c.registration_date,
+                w.resident_record.c.registration_end_date,
+                w.resident_record.c.new_ward_code,
+                w.person_source_xref.c.person_key,
+            ).join(
+                w.person_source_xref,
+                sa.and_(
+                    w.resident_record.c.former_ward_code == w.person_source_xref.c.former_ward_code,
+                    w.resident_record.c.dataset == w.person_source_xref.c.dataset,
+                    w.resident_record.c.source_record_id == w.person_source_xref.c.source_record_id,
+                ),
+            ),
+        )
+        golden = warehouse.read_frame(
+            conn,
+            sa.select(
+                w.dim_person.c.person_key,
+                w.dim_person.c.current_new_ward_code.label("golden_current"),
+                w.dim_person.c.permanent_new_ward_code.label("golden_permanent"),
+            ).where(w.dim_person.c.is_current.is_(True)),
+        )
+    records["source_row"] = records["source_row"].astype("int64")
+    merged = records.merge(truth[[*_KEY, "person_id", "variations"]], on=_KEY).merge(golden, on="person_key")
+    merged = merged.merge(
+        persons_true[["person_id", "current_new_ward_code", "permanent_new_ward_code"]], on="person_id"
+    )
+    wrong = (merged["golden_current"] != merged["current_new_ward_code"]) | ~_same_ward(
+        merged["golden_permanent"], merged["permanent_new_ward_code"]
+    )
+    return merged[merged["person_id"].isin(set(merged.loc[wrong, "person_id"]))].sort_values("person_id")

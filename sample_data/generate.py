@@ -18,7 +18,7 @@ from pathlib import Path
 from data_quality.rules import RECORD_ID_DUPLICATE
 from sample_data.defects import DefectRates, Rendered, Renderer
 from sample_data.geography import RoutingTableUnusable, WardGeography, build_geography
-from sample_data.population import Household, Person, Population, build_population
+from sample_data.population import Household, Person, Population, build_population, residence_of
 from sample_data.profiles import (
     AS_OF,
     ETHNICITY,
@@ -127,6 +127,10 @@ def generate(
         twin_share=rates.twins,
         namesake_share=rates.namesakes,
         listed_twice_share=rates.listed_twice,
+        twin_lookalike_name_share=rates.twin_lookalike_names,
+        same_day_namesake_share=rates.namesakes_same_day,
+        moved_permanent_share=rates.moved_registered_permanently,
+        temporary_lapsed_share=rates.temporary_lapsed,
     )
 
     truth_writer = TruthWriter(truth_dir)
@@ -236,7 +240,16 @@ def _write_ward(
     listings: Counter[int],
 ) -> tuple[Path, int]:
     rng = random.Random(f"{seed}/render/{former.code}")
-    renderer = Renderer(profile, geography, rates, rng, AS_OF, _address_tail(former), population.listed_twice)
+    renderer = Renderer(
+        profile,
+        geography,
+        rates,
+        rng,
+        AS_OF,
+        _address_tail(former),
+        population.listed_twice,
+        random.Random(f"{seed}/render/{former.code}/registration"),
+    )
     directory = out / former.code
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / file_name(profile)
@@ -270,7 +283,7 @@ def _write_ward(
             person = member.person
             record_seq += rng.randint(1, 3)
             record_id = _code(profile.record_id, record_seq, former.code, rng) if profile.record_id else None
-            rendered = renderer.render(hh, member, member.second, str(source_household))
+            rendered = renderer.render(hh, member, str(source_household))
             if record_id is None:
                 _check_derived_key(rendered, str(source_household), derived_keys)
             row_number = first_row + len(rows)
@@ -304,6 +317,9 @@ def _write_ward(
                 true_street=hh.address.street,
                 true_alley=hh.address.alley,
                 true_house_number=hh.address.house_text,
+                residence_type=member.residence,
+                registration_date=member.registered,
+                registration_end_date=member.until,
             )
 
     if profile.format == "csv":
@@ -423,14 +439,15 @@ def _cells(
 
 
 def _persons_truth(population: Population, listings: Counter[int]) -> dict[str, list[object]]:
+    """One row per person: attributes, and where they live by the Law on Residence 2020 (``residence_of``)."""
     persons = empty_persons()
     households: dict[int, Household] = {}
     for hh in population.households:
         households.setdefault(hh.hid, hh)
-    moved_to = {hh.listing_of: hh for hh in population.households if hh.listing_of is not None}
+    listed = population.listings()
     for person in population.persons:
         home = households[person.home_hid]
-        current = moved_to.get(home.hid, home)
+        residence = residence_of(listed[person.pid], population.as_of)
         row = dict(
             person_id=person.person_id,
             household_id=home.household_id,
@@ -443,7 +460,11 @@ def _persons_truth(population: Population, listings: Counter[int]) -> dict[str, 
             birth_province_code=person.province,
             lookalike_kind=person.lookalike_kind,
             lookalike_group=person.lookalike_group,
-            new_ward_code=current.new_ward,
+            new_ward_code=residence.current_ward,
+            current_new_ward_code=residence.current_ward,
+            current_residential_group=residence.current_group,
+            permanent_new_ward_code=residence.permanent_ward,
+            permanent_residential_group=residence.permanent_group,
             listings=listings[person.pid],
         )
         for name, column in persons.items():

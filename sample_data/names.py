@@ -195,3 +195,33 @@ def caps_without_marks(text: str) -> str:
 def title_case(text: str) -> str:
     """Each syllable capitalised; apostrophes inside highland names do not start a new word."""
     return " ".join(word[:1].upper() + word[1:].lower() for word in text.split(" ") if word)
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Exactly one letter inserted, dropped or replaced (Levenshtein distance 1)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+@lru_cache(maxsize=4)
+def _lookalike_pool(sex: str) -> tuple[str, ...]:
+    pool = FEMALE_GIVEN if sex == "F" else MALE_GIVEN
+    return tuple(pool.values)
+
+
+def lookalike_given_name(rng: random.Random, sex: str, given: str) -> str | None:
+    """A given name that looks like ``given`` but is another name: one letter apart without marks
+    (Hạnh/Ánh, Lan/Loan, Khang/Khánh) or the same letters with other marks (Anh/Ánh, Hùng/Hưng, Thu/Thư).
+    Parents often name twins so; None when the pool has no such name."""
+    folded = strip_marks(given).lower()
+    candidates = [
+        name
+        for name in _lookalike_pool(sex)
+        if name != given
+        and (strip_marks(name).lower() == folded or _one_edit_apart(strip_marks(name).lower(), folded))
+    ]
+    return rng.choice(candidates) if candidates else None

@@ -1,9 +1,14 @@
 """The true population: people, households, where they live, and who appears in which former ward's roster.
 
 Everything here is truth. Rosters (``render``) only ever write a damaged or restyled view of it. Look-alikes
-are built deliberately: twins (same household and birth date, different given names and ID numbers) and
-namesakes (same full name and birth year, different person), and some people are listed in two former wards
-(a household that moved and was never struck off, or a lodger registered temporarily elsewhere).
+are built deliberately: twins (same household and birth date, different given names and ID numbers; some with
+given names that look alike, Hạnh/Ánh), namesakes (same full name and birth year, different person) and
+same-day namesakes (same full name and birth date, in another former ward), and some people are listed in two
+former wards (a household that moved and was never struck off, or a lodger registered temporarily elsewhere).
+
+Every listing is a residence registration with its true registration date, and a temporary one with its end
+date (Law on Residence 2020: at most two years). Where each person lives follows from them by the law
+(:func:`residence_of`): the newest valid temporary registration, else the newest permanent one.
 """
 
 from __future__ import annotations
@@ -25,11 +30,16 @@ from sample_data.names import (
     given_name,
     has_movable_tone,
     highland_name,
+    lookalike_given_name,
     middle_name,
     restyle_tones,
 )
 
 EARLIEST_BIRTH = date(1925, 1, 1)
+#: Temporary registrations last at most two years (Law on Residence 2020); offices grant these terms.
+TEMPORARY_TERMS_DAYS = ((183, 0.2), (365, 0.3), (730, 0.5))
+#: Permanent registrations of households go back to the household books of the 1990s.
+EARLIEST_REGISTRATION = date(1990, 1, 1)
 
 
 @dataclass(slots=True)
@@ -45,7 +55,7 @@ class Person:
     cmnd: str | None = None
     phone: str | None = None
     highland: str | None = None  # full name for residents whose names do not follow family-middle-given
-    lookalike_kind: str | None = None  # "twin" | "namesake"
+    lookalike_kind: str | None = None  # "twin" | "namesake" | "namesake_same_day"
     lookalike_group: str | None = None
     home_hid: int = 0
 
@@ -66,6 +76,13 @@ class Member:
     relation: str  # relation to the head, as rosters write it
     residence: str = "permanent"  # permanent | temporary
     second: bool = False  # this is the person's second listing (moved household copy, lodger)
+    registered: date | None = None  # true date the residence was registered (set by ``_register``)
+    until: date | None = None  # true end of a temporary registration; None for a permanent one
+    older: bool = False  # the older registration of a person listed twice (copied from older papers)
+
+    def valid_on(self, day: date) -> bool:
+        """A temporary registration is valid while its term runs; a permanent one always is."""
+        return self.residence == "permanent" or (self.until is not None and self.until >= day)
 
 
 @dataclass(slots=True)
@@ -90,6 +107,51 @@ class Population:
     by_ward: dict[str, list[Household]]
     as_of: date
     listed_twice: frozenset[int] = frozenset()  # pids of people with a second listing
+
+    def listings(self) -> dict[int, list[tuple[Household, Member]]]:
+        """Each person's listings (household, member), in roster order."""
+        out: dict[int, list[tuple[Household, Member]]] = {}
+        for hh in self.households:
+            for member in hh.members:
+                out.setdefault(member.person.pid, []).append((hh, member))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Residence:
+    """Where a person lives by the Law on Residence 2020, from the true registrations of their listings."""
+
+    current_ward: str
+    current_group: int
+    permanent_ward: str | None  # None: no permanent registration in these rosters
+    permanent_group: int | None
+
+
+def residence_of(listings: list[tuple[Household, Member]], as_of: date) -> Residence:
+    """Current = the newest valid temporary registration, else the newest permanent one, else (only lapsed
+    temporary registrations) the newest of those; permanent = the newest permanent registration.
+
+    Stated on the generator's true values, independently of the pipeline's survivorship code, so the truth
+    can catch its mistakes. Valid means the end date is on or after ``as_of``.
+    """
+
+    def newest(items: list[tuple[Household, Member]]) -> tuple[Household, Member] | None:
+        dated = [(m.registered or date.min, i, (hh, m)) for i, (hh, m) in enumerate(items)]
+        return max(dated, key=lambda t: (t[0], t[1]))[2] if dated else None
+
+    permanents = [(hh, m) for hh, m in listings if m.residence == "permanent"]
+    valid_temporary = [(hh, m) for hh, m in listings if m.residence == "temporary" and m.valid_on(as_of)]
+    lapsed = [(hh, m) for hh, m in listings if m.residence == "temporary" and not m.valid_on(as_of)]
+    current = newest(valid_temporary) or newest(permanents) or newest(lapsed)
+    if current is None:
+        raise ValueError("a person without listings has no residence")
+    permanent = newest(permanents)
+    return Residence(
+        current_ward=current[0].new_ward,
+        current_group=current[0].group,
+        permanent_ward=permanent[0].new_ward if permanent else None,
+        permanent_group=permanent[0].group if permanent else None,
+    )
 
 
 # fmt: off
@@ -283,6 +345,10 @@ def build_population(
     twin_share: float,
     namesake_share: float,
     listed_twice_share: float,
+    twin_lookalike_name_share: float = 0.0,
+    same_day_namesake_share: float = 0.0,
+    moved_permanent_share: float = 0.5,
+    temporary_lapsed_share: float = 0.0,
 ) -> Population:
     """Households group by group until each group holds its share of ``persons_per_group × scale``."""
     builder = _Builder(rng, as_of, UniqueNumbers(), UniqueNumbers())
@@ -304,14 +370,23 @@ def build_population(
                 placed += len(hh.members)
         by_ward[code] = households
     population = Population(builder.persons, [h for hs in by_ward.values() for h in hs], by_ward, as_of)
-    _add_twins(rng, builder, population, twin_share)
+    _add_twins(rng, builder, population, twin_share, twin_lookalike_name_share)
     _add_namesakes(rng, builder, population, namesake_share)
-    _list_twice(rng, builder, population, geographies, listed_twice_share, unlisted_share)
+    _add_same_day_namesakes(rng, builder, population, same_day_namesake_share)
+    _label_chance_namesakes(population)
+    _list_twice(rng, builder, population, geographies, listed_twice_share, unlisted_share, moved_permanent_share)
+    _register(rng, population, temporary_lapsed_share)
     return population
 
 
-def _add_twins(rng: random.Random, builder: _Builder, population: Population, share: float) -> None:
-    """Give some children a twin: same household and birth date, a different given name and ID number."""
+def _add_twins(
+    rng: random.Random, builder: _Builder, population: Population, share: float, lookalike_name_share: float
+) -> None:
+    """Give some children a twin: same household and birth date, a different given name and ID number.
+
+    A share of twins get given names that look alike (Hạnh/Ánh, Anh/Ánh, Hùng/Hưng): one letter or one mark
+    apart, as parents often name twins; the rest draw their given name independently.
+    """
     pairs = round(share * len(population.persons) / 2)
     candidates = [
         (hh, m)
@@ -329,7 +404,12 @@ def _add_twins(rng: random.Random, builder: _Builder, population: Population, sh
             dob=first.dob,
             family=first.family,
             middle=first.middle if sex == first.sex and rng.random() < 0.7 else middle_name(rng, sex, first.dob.year),
-            given=given_name(rng, sex, first.dob.year, avoid=first.given),
+            given=(
+                lookalike_given_name(rng, sex, first.given)
+                if rng.random() < lookalike_name_share
+                else None
+            )
+            or given_name(rng, sex, first.dob.year, avoid=first.given),
             province=first.province,
             home_hid=hh.hid,
         )
@@ -382,6 +462,69 @@ def _add_namesakes(rng: random.Random, builder: _Builder, population: Population
             first.lookalike_group = second.lookalike_group = group
 
 
+def _add_same_day_namesakes(rng: random.Random, builder: _Builder, population: Population, share: float) -> None:
+    """Pairs of adults in different former wards who share full name and birth date, each with a CCCD.
+
+    Common names make this happen by chance too (labelled by ``_label_chance_namesakes``); these pairs add
+    to them. The second person takes the first's middle and given name and birth date (same sex and family name,
+    born within a year, so the age structure stays) and a CCCD that agrees with the new birth year.
+    """
+    pairs = round(share * len(population.persons) / 2)
+    if pairs <= 0:
+        return
+    ward_of = {hh.hid: hh.former_ward for hh in population.households}
+    adults = [
+        p
+        for p in population.persons
+        if p.lookalike_kind is None and p.highland is None and _age(p.dob, population.as_of) >= 18
+    ]
+    rng.shuffle(adults)
+    buckets: dict[tuple[str, str], list[Person]] = {}
+    for p in adults:
+        buckets.setdefault((p.sex, p.family), []).append(p)
+    made = 0
+    for pool in buckets.values():
+        waiting: list[Person] = []
+        for second in pool:
+            if made >= pairs:
+                return
+            first = next(
+                (
+                    f
+                    for f in waiting
+                    if ward_of[f.home_hid] != ward_of[second.home_hid] and abs(f.dob.year - second.dob.year) <= 1
+                ),
+                None,
+            )
+            if first is None:
+                waiting.append(second)
+                continue
+            waiting.remove(first)
+            second.middle, second.given, second.dob = first.middle, first.given, first.dob
+            second.cccd = make_cccd(rng, builder.ids, second.province, second.sex, second.dob.year)
+            made += 1
+            group = f"S{made:05d}"
+            first.lookalike_kind = second.lookalike_kind = "namesake_same_day"
+            first.lookalike_group = second.lookalike_group = group
+
+
+def _label_chance_namesakes(population: Population) -> None:
+    """Common names make same-day namesakes by chance too (about 0.17% of people at scale 1): label them, so
+    that precision on look-alikes counts every pair of people who share full name and birth date."""
+    groups: dict[tuple[str, date], list[Person]] = {}
+    for person in population.persons:
+        if person.lookalike_kind is None:
+            groups.setdefault((person.full_name, person.dob), []).append(person)
+    number = sum(1 for p in population.persons if p.lookalike_kind == "namesake_same_day") // 2
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        number += 1
+        for person in members:
+            person.lookalike_kind = "namesake_same_day"
+            person.lookalike_group = f"S{number:05d}"
+
+
 def _same_year_other_day(rng: random.Random, dob: date, as_of: date) -> date | None:
     for _ in range(20):
         start = date(dob.year, 1, 1)
@@ -399,11 +542,15 @@ def _list_twice(
     geographies: dict[str, WardGeography],
     share: float,
     unlisted_share: float,
+    moved_permanent_share: float,
 ) -> None:
     """List some people in a second former ward: whole households that moved, and lodgers.
 
     A household that moved keeps its truth household id in both listings (the same family); a lodger is
     listed in a different household (a host family, or alone), which is its own truth household there.
+    A moved household is registered at its new address permanently (``moved_permanent_share``; the old ward
+    should have struck it off and did not) or, more often, temporarily (its permanent registration stays at
+    the old address); a lodger is always registered temporarily.
     """
     codes = list(geographies)
     if len(codes) < 2 or share <= 0:
@@ -421,16 +568,14 @@ def _list_twice(
         other = rng.choice([c for c in codes if c != hh.former_ward])
         geo = geographies[other]
         group = rng.choice(sorted(geo.group_ward))
+        residence = "permanent" if rng.random() < moved_permanent_share else "temporary"
         copy = Household(
             hid=builder.next_hid,
             former_ward=other,
             group=group,
             new_ward=geo.group_ward[group],
             address=geo.sample_address(rng, geo.group_ward[group], unlisted_share),
-            members=[
-                Member(m.person, m.relation, "temporary" if rng.random() < 0.5 else "permanent", second=True)
-                for m in hh.members
-            ],
+            members=[Member(m.person, m.relation, residence, second=True) for m in hh.members],
             listing_of=hh.hid,
         )
         builder.next_hid += 1
@@ -472,3 +617,75 @@ def _list_twice(
         listed += 1
     population.households = [h for hs in population.by_ward.values() for h in hs]
     population.listed_twice = frozenset(m.person.pid for h in population.households for m in h.members if m.second)
+
+
+def _days(rng: random.Random, low: int, high: int) -> timedelta:
+    return timedelta(days=rng.randint(low, max(low, high)))
+
+
+def _temporary_term(rng: random.Random, as_of: date, not_before: date, lapsed_share: float) -> tuple[date, date]:
+    """(registered, until) of a temporary registration: a term of at most two years that still runs on
+    ``as_of``, or (``lapsed_share``) one that ended before it and was never renewed nor struck off."""
+    roll, term = rng.random() * sum(w for _, w in TEMPORARY_TERMS_DAYS), TEMPORARY_TERMS_DAYS[-1][0]
+    for days, weight in TEMPORARY_TERMS_DAYS:
+        if roll < weight:
+            term = days
+            break
+        roll -= weight
+    if rng.random() < lapsed_share and not_before + timedelta(days=term + 1) < as_of:
+        until = as_of - _days(rng, 1, min(700, (as_of - not_before).days - term - 1))
+        registered = until - timedelta(days=term)
+    else:
+        registered = as_of - _days(rng, 7, term - 1)
+        registered = min(max(registered, not_before), as_of)
+        until = registered + timedelta(days=term)
+    return registered, until
+
+
+def _register(rng: random.Random, population: Population, lapsed_share: float) -> None:
+    """Give every listing its true registration date (and a temporary one its end date).
+
+    A household's permanent registration dates from when it was entered in the ward's household book (the
+    1990s at the earliest); a child born later was registered within two months of birth. A person's second
+    listing is always registered after the first (they moved, or took lodgings, later), so the first
+    listing is the older registration: the one copied from older papers.
+    """
+    as_of = population.as_of
+    first_of: dict[int, Member] = {}
+    for hh in population.households:
+        home = [m for m in hh.members if not m.second]  # a host family's lodger is registered below
+        if hh.listing_of is not None or not home:
+            continue
+        span = (as_of - EARLIEST_REGISTRATION).days
+        booked = EARLIEST_REGISTRATION + timedelta(days=int(rng.triangular(0, span, span * 0.35)))
+        for member in home:
+            dob = member.person.dob
+            if member.residence == "temporary":
+                member.registered, member.until = _temporary_term(rng, as_of, max(dob, booked), lapsed_share)
+            else:
+                member.registered = min(max(booked, dob + _days(rng, 3, 60)), as_of)
+            first_of[member.person.pid] = member
+    for hh in population.households:
+        seconds = [m for m in hh.members if m.second]
+        if not seconds:
+            continue
+        # A moved household registered together, after the newest registration of its members at home.
+        home_dates = [first_of[m.person.pid].registered or as_of for m in seconds]
+        not_before = min(max(home_dates) + timedelta(days=30), as_of)
+        shared: tuple[date, date | None] | None = None
+        if hh.listing_of is not None:
+            if seconds[0].residence == "temporary":
+                shared = _temporary_term(rng, as_of, not_before, lapsed_share)
+            else:
+                shared = (min(not_before + _days(rng, 0, (as_of - not_before).days - 7), as_of), None)
+        for member in seconds:
+            first = first_of[member.person.pid]
+            if shared is not None:
+                member.registered, member.until = shared
+            else:  # a lodger, registered temporarily on their own
+                start = min((first.registered or as_of) + timedelta(days=30), as_of)
+                member.registered, member.until = _temporary_term(rng, as_of, start, lapsed_share)
+            if first.registered is not None and member.registered is not None and first.registered >= member.registered:
+                # Kept older: registered a day before the second (never before birth).
+                first.registered = max(member.person.dob, member.registered - timedelta(days=1))
+            first.older = True

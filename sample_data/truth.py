@@ -46,6 +46,9 @@ RESIDENTS_TRUTH_SCHEMA = pa.schema(
         pa.field("true_street", _STR, nullable=False),
         pa.field("true_alley", _STR),
         pa.field("true_house_number", _STR, nullable=False),
+        pa.field("residence_type", _STR, nullable=False),  # permanent | temporary (as written)
+        pa.field("registration_date", pa.date32()),  # true date the residence was registered
+        pa.field("registration_end_date", pa.date32()),  # true end of a temporary registration
     ]
 )
 
@@ -62,7 +65,13 @@ PERSONS_SCHEMA = pa.schema(
         pa.field("birth_province_code", _STR, nullable=False),
         pa.field("lookalike_kind", _STR),
         pa.field("lookalike_group", _STR),
-        pa.field("new_ward_code", _STR, nullable=False),  # where the person lives now
+        pa.field("new_ward_code", _STR, nullable=False),  # where the person lives now (= current_new_ward_code)
+        # By the Law on Residence 2020 (population.residence_of): the newest valid temporary registration,
+        # else the newest permanent one; permanent = the newest permanent registration (null: none listed).
+        pa.field("current_new_ward_code", _STR, nullable=False),
+        pa.field("current_residential_group", pa.int32(), nullable=False),
+        pa.field("permanent_new_ward_code", _STR),
+        pa.field("permanent_residential_group", pa.int32()),
         pa.field("listings", pa.int32(), nullable=False),  # number of landing records of this person
     ]
 )

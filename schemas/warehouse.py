@@ -227,14 +227,21 @@ dim_person = sa.Table(
     sa.Column("alley", sa.String),
     sa.Column("street", sa.String),
     sa.Column("residential_group", sa.String),
-    sa.Column("new_ward_code", sa.String, nullable=False, comment="where the person lives now"),
+    sa.Column("new_ward_code", sa.String, nullable=False, comment="where the person lives now (= current)"),
+    # Residence by the Law on Residence 2020 (docs/linkage.md, "Where each person lives").
+    sa.Column("current_new_ward_code", sa.String, nullable=False, comment="newest valid temporary, else permanent"),
+    sa.Column("current_residential_group", sa.String),
+    sa.Column("current_residence_type", sa.String, comment="permanent or temporary"),
+    sa.Column("permanent_new_ward_code", sa.String, comment="newest permanent registration; null when none"),
+    sa.Column("permanent_residential_group", sa.String),
     sa.Column("source_records", sa.Integer, nullable=False),
     # Survivorship: which source record each attribute came from (former_ward/dataset/source_record_id).
     sa.Column("full_name_source", sa.String, nullable=False),
     sa.Column("date_of_birth_source", sa.String, nullable=False),
     sa.Column("national_id_source", sa.String),
     sa.Column("phone_source", sa.String),
-    sa.Column("address_source", sa.String, nullable=False),
+    sa.Column("address_source", sa.String, nullable=False, comment="the current residence's record"),
+    sa.Column("permanent_source", sa.String, comment="the permanent registration's record"),
     sa.Column("attributes_hash", sa.String, nullable=False),
     sa.Column("run_id", sa.String, nullable=False),
 )

@@ -6,12 +6,14 @@ import datetime as dt
 import json
 import random
 
+import duckdb
 import pandas as pd
 import pytest
 
 from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
 from assets.lib.linkage.backend import BackendError, create_backend
-from assets.lib.linkage.features import FeatureError, build_features, split_name
+from assets.lib.linkage.features import FEATURE_COLUMNS, FeatureError, build_features, split_name, toneless
+from assets.lib.linkage.household_evidence import ANCHOR_WEIGHT, add_household_evidence
 from assets.lib.linkage.model import settings
 
 
@@ -34,6 +36,8 @@ def record(record_id: str, full_name: str, dob: str, sex: str, **extra: object) 
         "alley": None,
         "street": "Phố Tân Mai",
         "residential_group": "Tổ 5",
+        "household_id": None,
+        "residence_type": "permanent",
     }
     row.update(extra)
     return row
@@ -179,15 +183,147 @@ def test_comparisons_render_for_spark_unchanged() -> None:
     """The national deployment switches backend only: the same settings render in Spark SQL."""
     spark = settings().create_settings_dict("spark")
     conditions = [lv["sql_condition"] for c in spark["comparisons"] for lv in c["comparison_levels"]]
-    assert "`id_kind_l` = 'cccd' AND `id_kind_r` = 'cccd' AND LEVENSHTEIN(`national_id_l`, `national_id_r`) <= 1" in (
-        conditions
-    )
+    typo = next(c for c in conditions if "DAMERAU_LEVENSHTEIN" in c)
+    assert typo.startswith("`id_kind_l` = 'cccd' AND `id_kind_r` = 'cccd' AND (SUBSTRING(`national_id_l`, 1, 6)")
+    assert typo.endswith("DAMERAU_LEVENSHTEIN(`national_id_l`, `national_id_r`) <= 1")
+    assert "`given_t_l` = `given_t_r`" in conditions
     assert "ABS(`dob_days_l` - `dob_days_r`) <= 2" in conditions
 
 
 def test_unknown_backend_is_refused_with_the_choices() -> None:
     with pytest.raises(BackendError, match="expected 'duckdb' or 'spark'"):
         create_backend("oracle")
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("hường", "hương"), ("ánh", "anh"), ("hưng", "hưng"), ("đức", "đưc"), ("thụy", "thuy"), ("quý", "quy")],
+)
+def test_toneless_drops_the_tone_mark_and_keeps_the_vowel_marks(word: str, expected: str) -> None:
+    assert toneless(word) == expected
+
+
+def level_of(comparison: str, left: dict[str, object], right: dict[str, object]) -> str:
+    """The level (chart label) a pair of records falls in, by the model's own SQL run in DuckDB."""
+    feats = build_features(pd.DataFrame([left, right]))
+    pair = {f"{c}_l": feats.iloc[0][c] for c in FEATURE_COLUMNS} | {f"{c}_r": feats.iloc[1][c] for c in FEATURE_COLUMNS}
+    frame = pd.DataFrame([pair]).astype(object)
+    frame = frame.where(frame.notna(), None)
+    comparisons = settings().create_settings_dict("duckdb")["comparisons"]
+    spec = next(c for c in comparisons if c["output_column_name"] == comparison)
+    con = duckdb.connect()
+    try:
+        con.register("pair", frame)
+        for level in spec["comparison_levels"]:
+            if level["sql_condition"] == "ELSE":
+                return level["label_for_charts"]
+            if con.execute(f"SELECT coalesce(({level['sql_condition']}), false) FROM pair").fetchone()[0]:
+                return "null" if level.get("is_null_level") else level["label_for_charts"]
+    finally:
+        con.close()
+    raise AssertionError("no level matched")
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        # Twins: one letter apart without marks is another name, not a typo.
+        ("Nguyễn Thị Hạnh", "Nguyễn Thị Ánh", "given name: different"),
+        ("Trần Văn Khang", "Trần Văn Khánh", "given name: different"),
+        ("Lê Thị Lan", "Lê Thị Loan", "given name: different"),
+        # One slipped tone mark still links (its own, positive level) …
+        ("Phạm Thị Hương", "Phạm Thị Hường", "given name: only the tone mark differs"),
+        ("Vũ Minh Anh", "Vũ Minh Ánh", "given name: only the tone mark differs"),
+        # … other vowel marks mostly mean another name
+        ("Đỗ Văn Hùng", "Đỗ Văn Hưng", "given name: same letters, vowel marks differ"),
+        # A lost mark (an unmarked system) and the other tone placement are the same name.
+        ("NGUYEN THI HANH", "Nguyễn Thị Hạnh", "given name: exact, one side without marks"),
+        ("Nguyễn Thị Hoà", "Nguyễn Thị Hòa", "given name: exact, with marks"),
+    ],
+)
+def test_given_name_levels(left: str, right: str, level: str) -> None:
+    a, b = record("00280/A", left, "2010-05-01", "F"), record("00295/B", right, "2010-05-01", "F")
+    assert level_of("given_name", a, b) == level
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ("001310123456", "001310123456", "ID: same number"),
+        ("001310123456", "001310123486", "ID: CCCD one digit or one swap off"),  # one digit mistyped
+        ("001310123456", "001310124356", "ID: CCCD one digit or one swap off"),  # neighbours swapped
+        ("001310123456", "001311023456", "ID: CCCD one digit or one swap off"),  # …across the middle
+        ("001310123456", "101310123456", "ID: CCCD one digit or one swap off"),  # …the first digit
+        ("001310123456", "001310654321", "ID: two CCCDs, more than a typo apart"),  # twins' numbers
+        ("001310123456", "001310523416", "ID: two CCCDs, more than a typo apart"),  # a swap across the number
+    ],
+)
+def test_national_id_levels_for_two_cccds(left: str, right: str, level: str) -> None:
+    a = record("00280/A", "Lê Thu Hà", "2010-05-01", "F", national_id=left, national_id_kind="cccd")
+    b = record("00295/B", "Lê Thu Hà", "2010-05-01", "F", national_id=right, national_id_kind="cccd")
+    assert level_of("national_id", a, b) == level
+
+
+def test_a_cmnd_and_a_cccd_that_fits_are_no_evidence_and_two_cmnds_stay_trainable() -> None:
+    cccd = record("00280/A", "Lê Văn Hải", "1962-05-01", "M", national_id="001062123456", national_id_kind="cccd")
+    cmnd = record("00295/B", "Lê Văn Hải", "1962-05-01", "M", national_id="012922603", national_id_kind="cmnd")
+    other = record("00298/C", "Lê Văn Hải", "1962-05-01", "M", national_id="013456789", national_id_kind="cmnd")
+    assert level_of("national_id", cccd, cmnd) == "null"
+    assert level_of("national_id", cmnd, other) == "ID: different numbers (a CMND involved)"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ("permanent", "temporary", "residence: one permanent, one temporary"),
+        ("permanent", "permanent", "residence: both permanent"),
+        ("temporary", "temporary", "residence: both temporary"),
+        (None, "temporary", "null"),
+    ],
+)
+def test_residence_levels(left: str | None, right: str, level: str) -> None:
+    a = record("00280/A", "Lê Thu Hà", "2010-05-01", "F", residence_type=left)
+    b = record("00295/B", "Lê Thu Hà", "2010-05-01", "F", residence_type=right)
+    assert level_of("residence", a, b) == level
+
+
+def test_household_evidence_lifts_a_pair_whose_housemates_are_the_same_people() -> None:
+    """A family listed by two former wards: the parents link on IDs; the child (no ID, no phone) gains."""
+    others = {f"{side}/{i}": f"00310/residents/{side}{i}" for side in "XY" for i in range(200)}
+    households = pd.Series(
+        {
+            **others,
+            "A/mother": "00280/residents/H1",
+            "A/father": "00280/residents/H1",
+            "A/child": "00280/residents/H1",
+            "B/mother": "00295/residents/K7",
+            "B/father": "00295/residents/K7",
+            "B/child": "00295/residents/K7",
+            "C/namesake": "00298/residents/T2",
+            "D/alone": None,
+        }
+    )
+    strong = ANCHOR_WEIGHT + 20
+    pairs = pd.DataFrame(
+        [
+            ("A/mother", "B/mother", strong),
+            ("A/father", "B/father", strong),
+            ("A/child", "B/child", 3.0),  # name and birth date only
+            ("A/child", "C/namesake", 3.0),  # the same, but nobody else in the two households matches
+            ("A/child", "A/mother", -30.0),  # one household: no household comparison
+            ("A/child", "D/alone", 3.0),  # no household on one side
+        ]
+        + [(f"X/{i}", f"Y/{i}", -25.0) for i in range(200)],  # clearly different pairs (they estimate u)
+        columns=["record_id_l", "record_id_r", "match_weight"],
+    )
+    scored, stats = add_household_evidence(pairs, households)
+    keys = zip(scored["record_id_l"], scored["record_id_r"], strict=True)
+    weight = dict(zip(keys, scored["match_weight"], strict=True))
+    assert weight[("A/child", "B/child")] > 3.0 + 5  # supported: a strong positive
+    assert weight[("A/child", "C/namesake")] < 3.0  # not supported: a little against
+    assert weight[("A/child", "A/mother")] == -30.0 and weight[("A/child", "D/alone")] == 3.0
+    assert stats["household_weight_support"] > 0 > stats["household_weight_no_support"]
+    assert stats["pairs_with_household_support"] == 3  # both parents' pairs support each other, and the child
 
 
 # ------------------------------------------------------------------------------------------ end to end
@@ -232,6 +368,10 @@ WARDS = ["00280", "00295", "00298", "00304", "00313", "00319"]
 
 DUPLICATE = ("00280/DUP1", "00313/DUP2")  # one woman listed by two former wards
 TWINS = ("00295/TW1", "00295/TW2")  # twin brothers: same household, same birth date
+LOOKALIKE_TWINS = ("00298/TW3", "00298/TW4")  # twin sisters Hạnh and Ánh, each with her own CCCD
+SAME_DAY_NAMESAKES = ("00280/SD1", "00319/SD2")  # two women: one name, one birth date, own CCCDs
+CCCD_TYPO = ("00304/TY1", "00313/TY2")  # one man; one digit of his CCCD mistyped in one roster
+CCCD_SWAP = ("00280/SW1", "00298/SW2")  # one woman; two neighbouring digits swapped in one roster
 
 
 def unmarked_caps(name: str) -> str:
@@ -288,6 +428,29 @@ def sample_records(n_persons: int = 360, seed: int = 7) -> pd.DataFrame:
     # The known twins: children without ID or phone, same house and birth date, given names differ.
     for rid, given in zip(TWINS, ("Khang", "Khôi"), strict=True):
         rows.append(record(rid, f"Trần Minh {given}", "2016-05-20", "M", street="Phố Minh Khai", house_number="88"))
+    # Look-alikes that merged on unseen rosters: twins one letter apart without marks, and namesakes born
+    # the same day; every one of them has a valid CCCD of her own.
+    for rid, given, cccd in zip(LOOKALIKE_TWINS, ("Hạnh", "Ánh"), ("001309246801", "001309775312"), strict=True):
+        rows.append(
+            record(rid, f"Nguyễn Thị {given}", "2009-03-14", "F", national_id=cccd, national_id_kind="cccd",
+                   household_id="TD-H77", street="Phố Trương Định", house_number="17")
+        )  # fmt: skip
+    for rid, cccd, street in zip(
+        SAME_DAY_NAMESAKES, ("001190123456", "001190789012"), ("Phố Vọng", "Phố Đại La"), strict=True
+    ):
+        rows.append(
+            record(rid, "Trần Thị Thu Trang", "1990-08-12", "F", national_id=cccd, national_id_kind="cccd",
+                   street=street)
+        )  # fmt: skip
+    # One person each, listed twice with a mistyped CCCD (no phone to help).
+    rows.append(record("00304/TY1", "Lê Văn Quang", "1975-02-03", "M", national_id="001075246810",
+                       national_id_kind="cccd"))  # fmt: skip
+    rows.append(record("00313/TY2", "LE VAN QUANG", "1975-02-03", "M", national_id="001075246610",
+                       national_id_kind="cccd", residence_type="temporary", street="Phố Vọng"))  # fmt: skip
+    rows.append(record("00280/SW1", "Phạm Thị Hoa", "1988-11-21", "F", national_id="001188135790",
+                       national_id_kind="cccd"))  # fmt: skip
+    rows.append(record("00298/SW2", "Phạm Thị Hoa", "1988-11-21", "F", national_id="001188137590",
+                       national_id_kind="cccd", residence_type="temporary", street="Phố Đại La"))  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -316,6 +479,18 @@ def test_known_twins_do_not_link(linkage: LinkageRun) -> None:
     records.loc[records["record_id"] == "00295/residents/TW2", "full_name"] = "Trần Minh Khang"
     same = weight(link_records(records, seed=42), TWINS)
     assert same is not None and same >= MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize("pair", [LOOKALIKE_TWINS, SAME_DAY_NAMESAKES], ids=["twins Hạnh/Ánh", "same-day namesakes"])
+def test_lookalikes_with_their_own_cccds_stay_apart(linkage: LinkageRun, pair: tuple[str, str]) -> None:
+    found = weight(linkage, pair)
+    assert found is None or found < MATCH_THRESHOLD
+
+
+@pytest.mark.parametrize("pair", [CCCD_TYPO, CCCD_SWAP], ids=["one digit mistyped", "neighbouring digits swapped"])
+def test_a_mistyped_cccd_still_links(linkage: LinkageRun, pair: tuple[str, str]) -> None:
+    found = weight(linkage, pair)
+    assert found is not None and found >= MATCH_THRESHOLD
 
 
 def test_pairs_are_ordered_and_above_the_review_threshold(linkage: LinkageRun) -> None:

@@ -31,7 +31,7 @@ from sample_data.identifiers import (
     make_cccd,
     phone_written,
 )
-from sample_data.names import restyle_tones
+from sample_data.names import lookalike_given_name, restyle_tones
 from sample_data.profiles import Profile, manifest_document, manifest_filename, profile_for
 from schemas.admin_units import former_wards
 from schemas.manifest import SourceManifest, load_manifest
@@ -220,6 +220,87 @@ def test_people_listed_twice_and_lookalikes_are_in_the_truth(sample) -> None:
         assert a["full_name"] == b["full_name"] and a["date_of_birth"].year == b["date_of_birth"].year
         assert a["date_of_birth"] != b["date_of_birth"]
         assert a["national_id"] != b["national_id"] and a["household_id"] != b["household_id"]
+    # Same-day namesakes: one full name, one birth date, two people with their own CCCDs (made, and by chance).
+    same_day = [list(p.values()) for g, p in pairs.items() if g.startswith("S")]
+    assert len(same_day) >= 3
+    for group in same_day:
+        assert len({(t["full_name"], t["date_of_birth"]) for t in group}) == 1
+        assert len({t["national_id"] for t in group}) == len(group)
+    assert any(len({t["former_ward_code"] for t in group}) > 1 for group in same_day)
+    # Twins named alike: one letter apart without marks, or the same letters with other marks.
+    given = [tuple(strip_marks(t["full_name"].split()[-1]).lower() for t in pair) for pair in twins]
+    alike = [a for a, b in given if a == b or len(a) != len(b) or sum(x != y for x, y in zip(a, b, strict=False)) == 1]
+    assert alike, "some twins have given names that look alike (Hạnh/Ánh, Anh/Ánh)"
+
+
+@pytest.mark.parametrize(("given", "sex"), [("Hạnh", "F"), ("Anh", "F"), ("Hùng", "M"), ("Lan", "F")])
+def test_lookalike_given_names_are_other_names_one_letter_or_mark_apart(given: str, sex: str) -> None:
+    rng = random.Random(3)
+    for _ in range(20):
+        other = lookalike_given_name(rng, sex, given)
+        assert other is not None and other != given
+        a, b = strip_marks(other).lower(), strip_marks(given).lower()
+        assert a == b or abs(len(a) - len(b)) <= 1
+
+
+def _law(listings: list[dict], as_of: date) -> tuple[tuple[str, int], tuple[str, int] | None]:
+    """Current and permanent (new ward, group) of one person, from the truth rows of their listings."""
+
+    def newest(rows: list[dict]) -> dict | None:
+        return max(rows, key=lambda t: t["registration_date"]) if rows else None
+
+    permanent = [t for t in listings if t["residence_type"] == "permanent"]
+    temporary = [t for t in listings if t["residence_type"] == "temporary"]
+    valid = [t for t in temporary if t["registration_end_date"] >= as_of]
+    current = newest(valid) or newest(permanent) or newest(temporary)
+    assert current is not None
+    home = newest(permanent)
+    where = (current["expected_new_ward_code"], current["true_residential_group"])
+    return where, (home["expected_new_ward_code"], home["true_residential_group"]) if home else None
+
+
+def test_residence_registrations_and_where_each_person_lives_follow_the_law(sample) -> None:
+    report, truth = sample
+    as_of = date(2025, 6, 30)
+    by_person = defaultdict(list)
+    for t in truth:
+        by_person[t["person_id"]].append(t)
+        assert t["registration_date"] is not None and t["registration_date"] <= as_of
+        if t["residence_type"] == "temporary":  # a term of at most two years
+            assert 0 < (t["registration_end_date"] - t["registration_date"]).days <= 730
+        else:
+            assert t["registration_end_date"] is None
+    lapsed = [t for t in truth if t["residence_type"] == "temporary" and t["registration_end_date"] < as_of]
+    temporary = [t for t in truth if t["residence_type"] == "temporary"]
+    assert 0.03 < len(lapsed) / len(temporary) < 0.25
+    for listings in by_person.values():
+        if len(listings) == 2:  # the second listing was registered after the first (moved, took lodgings)
+            first, second = sorted(listings, key=lambda t: t["listing"])
+            assert first["registration_date"] <= second["registration_date"]
+    persons = {p["person_id"]: p for p in pq.read_table(report.truth_dir / "persons.parquet").to_pylist()}
+    differs = 0
+    for person_id, listings in by_person.items():
+        current, permanent = _law(listings, as_of)
+        person = persons[person_id]
+        assert (person["current_new_ward_code"], person["current_residential_group"]) == current
+        assert person["new_ward_code"] == person["current_new_ward_code"]
+        found = (person["permanent_new_ward_code"], person["permanent_residential_group"])
+        assert found == (permanent if permanent else (None, None))
+        differs += current[0] != (permanent or ("",))[0]
+    assert differs, "some people live away from their permanent residence"
+
+
+def test_rosters_keep_registration_dates_where_their_systems_do(sample) -> None:
+    report, truth = sample
+    dates = {"registration_date", "registration_end_date"}
+    kept = {f.code: dates & set(_manifest(f.code).columns.values()) for f in FORMERS}
+    assert kept["00280"] == kept["00358"] == set()  # the oldest systems keep neither
+    assert kept["00295"] == {"registration_date"}  # some keep only the registration date
+    assert sum(k == {"registration_date", "registration_end_date"} for k in kept.values()) >= 5
+    variations = Counter(v for t in truth for v in t["variations"] if v.startswith("registration"))
+    assert variations["registration_date_not_kept"] and variations["registration_date_blank"]
+    flags = Counter(f for t in truth for f in t["expected_flags"] if f.startswith("registration"))
+    assert flags["registration_date_unparseable"]
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 from dagster import DagsterInstance, materialize
 
+from assets.lib.linkage import LinkageRun, link_records
+from assets.lib.linking import link_all
 from assets.lib.warehouse import warehouse_from_url
 from assets.resources import DeploymentSettings
 from pipelines.definitions import build_definitions
@@ -53,7 +56,7 @@ def _background(ward: str) -> list[list[str]]:
                 f"{FAMILY[i % 6]} {'Văn' if i % 2 else 'Thị'} {GIVEN[(i + int(ward[-1])) % 12]}",
                 f"{1 + i % 27:02d}/{1 + (i * 5) % 12:02d}/{year}",
                 "Nam" if i % 2 else "Nữ",
-                f"001{(1 if i % 2 else 0) + (0 if year < 2000 else 2)}{year % 100:02d}{int(ward) * 100 + i:06d}"[:12],
+                f"001{(0 if i % 2 else 1) + (0 if year < 2000 else 2)}{year % 100:02d}{int(ward) * 100 + i:06d}"[:12],
                 f"09{int(ward[-3:]):03d}{i:05d}",
                 "5",
                 "Tân Mai",
@@ -200,3 +203,67 @@ def test_clerical_decisions_are_honoured_and_never_overwritten(tmp_path):
         decisions = conn.execute(sa.select(w.match_decision.c.decision).order_by(w.match_decision.c.record_id_l)).all()
     wh.engine.dispose()
     assert [d[0] for d in decisions] == ["same", "different"]
+
+
+# Twin sisters, children without ID or phone: Hạnh (listed in 00280, and again in 00295 where she lodges with
+# relatives) and Ánh (listed in 00295). An earlier model joined all three records.
+HANH_1 = ["T1", "Nguyễn Thị Hạnh", "14/03/2012", "Nữ", "", "", "5", "Tân Mai", "HX"]
+HANH_2 = ["T3", "Nguyễn Thị Hạnh", "14/03/2012", "Nữ", "", "", "5", "Tân Mai", "HY"]
+ANH = ["T2", "Nguyễn Thị Ánh", "14/03/2012", "Nữ", "", "", "5", "Tân Mai", "HZ"]
+
+
+def _twin_rosters(landing: Path) -> None:
+    for ward, own in (("00280", [HANH_1]), ("00295", [HANH_2, ANH])):
+        (landing / ward).mkdir(parents=True, exist_ok=True)
+        with (landing / ward / "roster.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(HEADER)
+            writer.writerows([*own, *_background(ward)])
+
+
+def _merging_linker(records: pd.DataFrame) -> LinkageRun:
+    """The earlier run: the real model's pairs plus the edges an older model drew between the twins."""
+    run = link_records(records)
+    joined = pd.DataFrame(
+        [("00280/residents/T1", "00295/residents/T2"), ("00280/residents/T1", "00295/residents/T3")],
+        columns=["record_id_l", "record_id_r"],
+    ).assign(match_weight=30.0, match_probability=1.0)
+    return LinkageRun(pd.concat([run.pairs, joined], ignore_index=True), run.model_json, run.chart_html, run.stats)
+
+
+def test_twins_joined_by_an_earlier_run_are_split_and_the_bigger_part_keeps_the_key(tmp_path):
+    # DuckDB only: the key bookkeeping is the same SQL on both backends (the merge/split test runs both).
+    warehouse_url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    settings, landing = _deployment(tmp_path, warehouse_url)
+    instance = DagsterInstance.ephemeral()
+    _twin_rosters(landing)
+    defs = build_definitions(settings)
+    materialize(list(defs.assets), selection=[DIM_ADMIN_UNIT], instance=instance, resources=defs.resources)
+    for ward in ("00280", "00295"):
+        materialize(
+            list(defs.assets),
+            selection=list(partition_stages(dataset("residents"))),
+            partition_key=ward,
+            instance=instance,
+            resources=defs.resources,
+        )
+    wh = warehouse_from_url(warehouse_url)
+    with wh.engine.begin() as conn:
+        link_all(conn, wh, "earlier-run", dt.datetime(2025, 7, 1), linker=_merging_linker)
+    wh.engine.dispose()
+    first, _, _, _ = _keys(warehouse_url)
+    assert first["T1"] == first["T2"] == first["T3"]  # the earlier model's mistake
+
+    _run(settings, instance)  # the current model, on the same rosters
+    second, key_map, events, persons = _keys(warehouse_url)
+    assert second["T1"] == second["T3"] == first["T1"]  # Hạnh's two records keep the key
+    assert second["T2"] != first["T1"] and second["T2"] not in first.values()  # Ánh gets her own
+    person_events = events[(events["kind"] == "person") & (events["from_key"] == first["T1"])]
+    assert [(e.event, e.to_key, e.records) for e in person_events.itertuples()] == [("split", second["T2"], 1)]
+    resolve = dict(zip(key_map["person_key"], key_map["current_person_key"], strict=True))
+    assert resolve[first["T1"]] == first["T1"] and resolve[second["T2"]] == second["T2"]
+    current = persons[persons["is_current"]].set_index("person_key")
+    assert current.loc[first["T1"], "full_name"] == "Nguyễn Thị Hạnh"
+    assert current.loc[second["T2"], "full_name"] == "Nguyễn Thị Ánh"
+    # History: the merged person's earlier golden row is closed, not lost.
+    assert len(persons[persons["person_key"] == first["T1"]]) == 2

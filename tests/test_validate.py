@@ -137,3 +137,28 @@ def test_harmonise_standardises_accepted_records():
     assert second["dob_precision"] == "year" and second["dq_flags"] == "national_id_missing,dob_year_only"
     assert second["residential_group"] == "7" and second["street"] == "Phố Giải Phóng"
     assert rejected["full_name"] is None and rejected[DISPOSITION] == QUARANTINED
+
+
+@pytest.mark.parametrize(
+    ("registered", "ends", "numeric", "expected", "flags"),
+    [
+        ("10/05/2012", None, None, (dt.date(2012, 5, 10), None), None),
+        ("01/09/2024", "31/08/2026", None, (dt.date(2024, 9, 1), dt.date(2026, 8, 31)), None),  # a running term
+        ("45362", None, "registration_date", (dt.date(2024, 3, 11), None), None),  # an Excel date cell as a number
+        ("2024-09-01 00:00:00", None, None, (dt.date(2024, 9, 1), None), None),  # a real date cell, as read
+        ("??/05/2019", None, None, (None, None), "registration_date_unparseable"),
+        ("2019", None, None, (None, None), "registration_date_unparseable"),  # a registration needs its day
+        ("01/09/2031", None, None, (None, None), "registration_date_unparseable"),  # registered in the future
+        ("01/09/2024", "chưa rõ", None, (dt.date(2024, 9, 1), None), "registration_end_date_unparseable"),
+    ],
+)
+def test_registration_dates_are_parsed_and_an_unreadable_one_is_flagged_not_rejected(
+    registered: str, ends: str | None, numeric: str | None, expected: tuple, flags: str | None
+) -> None:
+    record = {**GOOD, "phone": "0912345678", "registration_date": registered, "registration_end_date": ends}
+    frame = _frame([{**record, "_numeric": numeric}])
+    validated, _ = validate_frame(frame, RESIDENTS, {"m.yaml": MANIFEST}, TODAY)
+    out = harmonise_frame(validated, RESIDENTS).iloc[0]
+    assert out[DISPOSITION] == ACCEPTED
+    assert (out["registration_date"], out["registration_end_date"]) == expected
+    assert out["dq_flags"] == flags

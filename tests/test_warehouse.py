@@ -149,6 +149,7 @@ def _persons(names: dict[int, str]) -> pd.DataFrame:
         dob_precision="day",
         sex="F",
         new_ward_code="00322",
+        current_new_ward_code="00322",
         source_records=1,
         full_name_source=[f"00280/residents/{k}" for k in keys],
         date_of_birth_source=[f"00280/residents/{k}" for k in keys],

@@ -117,9 +117,14 @@ def parse_fields(
                 )
 
             results = per_source(f, dates)
-            columns[c.checked(f.name, "value")] = [r.value for r in results]
-            columns[c.checked(f.name, "precision")] = [r.precision for r in results]
-            columns[c.checked(f.name, "error")] = [r.error for r in results]
+            short = [f.day_only and r.precision == "year" for r in results]  # a year alone will not do
+            columns[c.checked(f.name, "value")] = [None if s else r.value for r, s in zip(results, short, strict=True)]
+            columns[c.checked(f.name, "precision")] = [
+                None if s else r.precision for r, s in zip(results, short, strict=True)
+            ]
+            columns[c.checked(f.name, "error")] = [
+                "year_only" if s else r.error for r, s in zip(results, short, strict=True)
+            ]
         elif f.kind is Kind.SEX:
 
             def sexes(part: pd.DataFrame, manifest: SourceManifest, f: Field = f) -> list[Any]:
@@ -203,7 +208,8 @@ def standardise_fields(accepted: pd.DataFrame, dataset: Dataset) -> dict[str, li
             out[f.column("unmarked")] = cached(lambda v: strip_marks(v).lower() if v else None)(names)
         elif f.kind is Kind.DATE:
             out[f.name] = [v.date() if pd.notna(v) else None for v in accepted[value]]
-            out[f.column("precision")] = list(accepted[c.checked(f.name, "precision")])
+            if "precision" in f.derived_parts:
+                out[f.column("precision")] = list(accepted[c.checked(f.name, "precision")])
         elif f.kind in (Kind.SEX, Kind.CATEGORY):
             out[f.name] = list(accepted[value])
         elif f.kind in (Kind.NATIONAL_ID, Kind.PHONE):

@@ -8,6 +8,7 @@ of their own shares one of three: the family is not merged into the room.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from assets.lib.person_keys import connected_components
@@ -23,6 +24,11 @@ def source_household_ids(records: pd.DataFrame) -> pd.Series:
     return ids.where(has, None)
 
 
+def households_by_record(records: pd.DataFrame) -> pd.Series:
+    """record_id → source household id (None when the record names no household)."""
+    return pd.Series(source_household_ids(records).to_numpy(dtype=object), index=records["record_id"].to_numpy())
+
+
 def household_clusters(records: pd.DataFrame) -> pd.Series:
     """A cluster label per source household id (from records with ``person_key`` and ``source_household``)."""
     members = records.dropna(subset=["source_household"])[["source_household", "person_key"]].drop_duplicates()
@@ -30,11 +36,10 @@ def household_clusters(records: pd.DataFrame) -> pd.Series:
     pairs = members.merge(members, on="person_key", suffixes=("_l", "_r"))
     pairs = pairs[pairs["source_household_l"] < pairs["source_household_r"]]
     shared = pairs.groupby(["source_household_l", "source_household_r"]).size().rename("shared").reset_index()
-    # Sizes as integers even when no pair shares anyone (an empty frame's columns would come out as text).
-    larger = pd.concat(
-        [shared["source_household_l"].map(size), shared["source_household_r"].map(size)], axis=1
-    ).max(axis=1).astype("int64")
-    edges = shared[shared["shared"].astype("int64") > 0.5 * larger].rename(
+    left = shared["source_household_l"].map(size).to_numpy(dtype="int64")
+    right = shared["source_household_r"].map(size).to_numpy(dtype="int64")
+    larger = pd.Series(np.maximum(left, right), index=shared.index)  # (typed: the frame may be empty)
+    edges = shared[shared["shared"] > 0.5 * larger].rename(
         columns={"source_household_l": "l", "source_household_r": "r"}
     )
     return connected_components(sorted(size.index), edges)

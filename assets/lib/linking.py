@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from assets.lib.households import household_clusters, household_tables, source_household_ids
+from assets.lib.households import household_clusters, household_tables, households_by_record, source_household_ids
 from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
 from assets.lib.person_keys import assign_stable_keys, connected_components, resolve_retired
 from assets.lib.review_decisions import active_match_decisions
@@ -41,6 +41,12 @@ class LinkError(WardmergeError, RuntimeError):
 
 def record_ids(records: pd.DataFrame) -> pd.Series:
     return records["former_ward_code"] + "/" + records["dataset"] + "/" + records["source_record_id"]
+
+
+def cccd_numbers(records: pd.DataFrame) -> pd.Series:
+    """record_id → CCCD, for the records that carry one (clustering never joins two CCCDs that disagree)."""
+    is_cccd = records["national_id_kind"].eq("cccd") & records["national_id"].notna()
+    return pd.Series(records.loc[is_cccd, "national_id"].to_numpy(), index=records.loc[is_cccd, "record_id"].to_numpy())
 
 
 def _read(conn: Connection, warehouse: Warehouse, table: sa.Table) -> pd.DataFrame:
@@ -144,6 +150,8 @@ def link_all(
         edges,
         must_link=decisions[decisions["decision"] == "same"],
         cannot_link=decisions[decisions["decision"] == "different"],
+        cccd=cccd_numbers(records),
+        households=households_by_record(records),
     )
 
     # Stable person keys: each record's previous key comes from the cross-reference.

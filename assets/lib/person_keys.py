@@ -1,5 +1,9 @@
 """Clusters to stable keys: ours, not the clustering's, and kept across nightly runs.
 
+Clusters come from :func:`connected_components` (edges above the match threshold, strongest first, never
+joining two CCCDs more than a typo apart nor two members of one household listing) with the clerks'
+decisions applied.
+
 A clustering (Splink's, or any other) labels records differently on every run. Here each item keeps the key it
 had: a cluster takes the oldest (smallest) key among its items' previous keys; when an old key's items fall into
 several clusters, the cluster with most items keeps it and the others get new keys (a split); when a cluster
@@ -36,17 +40,40 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
+def typo_apart(a: str, b: str) -> bool:
+    """Whether two ID numbers are equal or one typo apart: one digit replaced, or two neighbours swapped
+    (optimal-string-alignment distance ≤ 1; inserting or dropping a digit changes the length, which
+    validation rejects)."""
+    if a == b:
+        return True
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
 def connected_components(
     items: list[str],
     edges: pd.DataFrame,
     *,
     must_link: pd.DataFrame | None = None,
     cannot_link: pd.DataFrame | None = None,
+    cccd: pd.Series | None = None,
+    households: pd.Series | None = None,
 ) -> pd.Series:
     """A cluster label per item (its component's smallest item) from edges ``l``/``r``.
 
     Clerical decisions win over the model: a ``cannot_link`` pair's edge is dropped, a ``must_link`` pair is joined.
     (Two records decided different can still meet through a third record; the review table shows such cases.)
+
+    Two kinds of records can never be one person, however the edges chain: two carrying CCCDs more than a typo
+    apart (``cccd``: item → number; a CCCD is issued once for life), and two listed in the same source household
+    (``households``: item → household; a roster lists each member of a household once, so twins who share
+    everything else stay two). With either given, edges are taken strongest first (by ``match_weight`` when the
+    edges have it) and an edge that would join such records is skipped: a chain A–B–C through a record without
+    an ID (B) does not join two people the IDs tell apart. Clerks' ``must_link`` pairs are joined regardless.
     """
     forbidden: set[tuple[str, str]] = set()
     if cannot_link is not None and not cannot_link.empty:
@@ -54,14 +81,45 @@ def connected_components(
     uf = _UnionFind()
     for item in items:
         uf.find(item)
-    for frame in (edges, must_link):
-        if frame is None or frame.empty:
+    constrained = cccd is not None or households is not None
+    numbers: dict[str, set[str]] = {}
+    homes: dict[str, set[str]] = {}
+    for labels, source in ((numbers, cccd), (homes, households)):
+        if source is None:
             continue
-        for a, b in zip(frame["l"], frame["r"], strict=True):
-            if frame is edges and tuple(sorted((a, b))) in forbidden:
+        for item, label in source.dropna().items():
+            if str(item) in uf.parent:
+                labels.setdefault(uf.find(str(item)), set()).add(str(label))
+
+    def join(a: str, b: str, checked: bool) -> None:
+        ra, rb = uf.find(a), uf.find(b)
+        if ra == rb:
+            return
+        if checked:
+            if homes.get(ra, set()) & homes.get(rb, set()):
+                return
+            if any(not typo_apart(x, y) for x in numbers.get(ra, ()) for y in numbers.get(rb, ())):
+                return
+        uf.union(a, b)
+        root = uf.find(a)
+        for labels in (numbers, homes):
+            merged = labels.pop(ra, set()) | labels.pop(rb, set())
+            if merged:
+                labels[root] = merged
+
+    if must_link is not None and not must_link.empty:
+        for a, b in zip(must_link["l"], must_link["r"], strict=True):
+            if a in uf.parent and b in uf.parent:
+                join(a, b, checked=False)
+    if not edges.empty:
+        ordered = edges
+        if "match_weight" in edges.columns:
+            ordered = edges.assign(_w=-edges["match_weight"]).sort_values(["_w", "l", "r"], kind="stable")
+        for a, b in zip(ordered["l"], ordered["r"], strict=True):
+            if tuple(sorted((a, b))) in forbidden:
                 continue
             if a in uf.parent and b in uf.parent:
-                uf.union(a, b)
+                join(a, b, checked=constrained)
     return pd.Series({item: uf.find(item) for item in items}, name="cluster")
 
 

@@ -4,7 +4,8 @@ Quarantine (the record is rejected): an empty name; a date of birth that is empt
 (31/02), in the future or before 1900; a national ID with non-digits or a length other than 9 or 12 (after
 restoring the zeros of numeric spreadsheet cells only); a CCCD whose digits 4–6 contradict the record's sex or
 birth year; a sex the manifest's value map does not know. Flag (accepted): no national ID, no phone, a phone
-that is no Vietnamese number (stored null), only the year of birth, a residence type outside the value map.
+that is no Vietnamese number (stored null), only the year of birth, a registration date or end date that is no
+readable day (stored null), a residence type outside the value map.
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ RULES: tuple[Rule, ...] = (
     Rule("dob_year_only", "date_of_birth", "flag",
          "only the year of birth is known (stored as 1 January, precision 'year')",
          Expect("not_in_set", checked("date_of_birth", "precision"), ("year",))),
+    *(
+        Rule(f"{field}_unparseable", field, "flag",
+             f"the {what} is no day the manifest's date formats read (a year alone will not do), or an impossible "
+             "one; stored null",
+             Expect("not_in_set", checked(field, "error"), ("unparseable", "impossible", "year_only", "too_early",
+                                                           "too_late")))
+        for field, what in (("registration_date", "residence's registration date"),
+                            ("registration_end_date", "temporary registration's end date"))
+    ),
     Rule("residence_type_unmapped", "residence_type", "flag",
          "residence type is not in the manifest's value map (permanent / temporary); stored null",
          Expect("not_in_set", checked("residence_type", "error"), ("unmapped",))),

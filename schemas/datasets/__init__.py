@@ -60,9 +60,11 @@ class Field:
     description: str
     required: bool = False
     personal: bool = False
-    # DATE: the earliest plausible value and whether a value after the day of the run is impossible.
+    # DATE: the earliest plausible value, whether a value after the day of the run is impossible, and whether a
+    # year alone will do (a birth date may be known by its year only; a registration needs its day).
     earliest: dt.date | None = None
     not_after_today: bool = False
+    day_only: bool = False
     # CATEGORY: the canonical codes, and how sources commonly write them (a manifest's value map wins).
     values: tuple[str, ...] = ()
     default_map: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -77,6 +79,8 @@ class Field:
 
     @property
     def derived_parts(self) -> tuple[str, ...]:
+        if self.kind is Kind.DATE and self.day_only:
+            return ()  # always a day: nothing to say about its precision
         return {
             Kind.PERSON_NAME: ("key", "unmarked"),
             Kind.DATE: ("precision",),

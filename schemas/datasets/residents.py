@@ -39,5 +39,11 @@ DATASET = Dataset(
               values=RESIDENCE_TYPES,
               default_map=MappingProxyType({"Thường trú": "permanent", "Tạm trú": "temporary",
                                             "permanent": "permanent", "temporary": "temporary"})),
+        # The residence's registration (Law on Residence 2020): when it was registered and, for a temporary one,
+        # when its term ends (at most two years). Many old systems keep neither.
+        Field("registration_date", Kind.DATE, "the date the residence was registered", earliest=EARLIEST_BIRTH,
+              not_after_today=True, day_only=True),
+        Field("registration_end_date", Kind.DATE, "the end of a temporary registration's term (may be ahead)",
+              earliest=EARLIEST_BIRTH, day_only=True),
     ),
 )  # fmt: skip

@@ -11,8 +11,11 @@ DuckDB and Spark. Why each column exists:
   not.
 - Each part comes in two forms: ``*_key`` — lower case, NFC, tone placement folded ("hoà" = "hòa"), so two
   spellings of one legal name agree; and ``*_u`` — without any marks, because older systems store names in
-  unmarked capitals. ``name_marked`` says whether the record's name has marks at all: a record without marks
-  can only agree on the unmarked form, and that agreement is weaker evidence than a marked one.
+  unmarked capitals. The given name has a third, ``given_t``: without its tone mark but with its vowel
+  marks ("hường" → "hương", "ánh" → "anh", "hưng" stays "hưng"), so a slipped tone mark (one keystroke) can
+  be told apart from another name spelt with the same letters (Hùng/Hưng, Thu/Thư). ``name_marked`` says
+  whether the record's name has marks at all: a record without marks can only agree on the unmarked form,
+  and that agreement is weaker evidence than a marked one.
   Edit distances are taken on the unmarked (ASCII) form, where a byte, a code point and a letter are the same
   thing, so the distance means "letters" on every backend (DuckDB's ``levenshtein`` on NFD text, or on
   engines that count bytes, would count a tone mark as one or two edits).
@@ -23,12 +26,16 @@ DuckDB and Spark. Why each column exists:
   of one person are different numbers, which is no disagreement as long as the CCCD fits the other
   record: ``id_code`` is digits 4–6 of a CCCD (century-and-sex digit, two-digit birth year) and
   ``own_code`` the same three digits computed from the record's own sex and birth year.
+- ``residence`` is the registration type (permanent / temporary): by the Law on Residence a person has one
+  permanent residence and may register temporarily elsewhere, so one person's two listings are typically
+  one of each, two strangers typically both permanent.
 - Phone is the harmonised 10-digit form; addresses are comparison keys (street without "Phố"/"Đường",
   alley path, leading house number, residential group).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -36,7 +43,7 @@ from typing import Any
 import pandas as pd
 
 from assets.lib.addresses import alley_key, house_number_key, normalise_group, street_key
-from assets.lib.vietnamese import match_key, strip_marks
+from assets.lib.vietnamese import TONE_MARKS, match_key, strip_marks
 from schemas.errors import WardmergeError
 
 __all__ = [
@@ -67,6 +74,8 @@ REQUIRED_COLUMNS = (
     "alley",
     "street",
     "residential_group",
+    "household_id",
+    "residence_type",
     "former_ward_code",
 )
 
@@ -79,6 +88,7 @@ FEATURE_COLUMNS = (
     "family_u",
     "middle_u",
     "given_u",
+    "given_t",
     "name_marked",
     "name_tokens_u",
     "dob",
@@ -93,6 +103,7 @@ FEATURE_COLUMNS = (
     "id_code",
     "own_code",
     "phone",
+    "residence",
     "street_key",
     "alley_key",
     "house_key",
@@ -117,6 +128,16 @@ FAMILY_NAMES = frozenset(
 def _unmarked_word(word: str) -> str:
     """One syllable without marks; syllables are few (a few thousand), names are many."""
     return strip_marks(word)
+
+
+_TONES = frozenset(TONE_MARKS)
+
+
+@lru_cache(maxsize=1 << 16)
+def toneless(word: str) -> str:
+    """A syllable without its tone mark, vowel marks kept: "hường" → "hương", "Ánh" → "Anh", "đức" → "đưc"."""
+    decomposed = unicodedata.normalize("NFD", word)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONES))
 
 
 def _split_words(words: list[str], unmarked: list[str]) -> tuple[list[str], list[str]]:
@@ -150,7 +171,8 @@ def _name_parts(full_name: str) -> tuple[Any, ...]:
     unmarked = [_unmarked_word(w) for w in words]
     words, unmarked = _split_words(words, unmarked)
     marked = words != unmarked
-    return (*_parts(words), *_parts(unmarked), marked, " ".join(sorted(unmarked)))
+    given = _parts(words)[2]
+    return (*_parts(words), *_parts(unmarked), toneless(given) if given else None, marked, " ".join(sorted(unmarked)))
 
 
 def _cached_map(values: pd.Series, fn: Callable[[Any], Any]) -> list[Any]:
@@ -190,7 +212,7 @@ def build_features(records: pd.DataFrame) -> pd.DataFrame:
     parts = pd.DataFrame(
         _cached_map(_column(records, "full_name"), _name_parts),
         columns=[
-            "family_key", "middle_key", "given_key", "family_u", "middle_u", "given_u", "name_marked",
+            "family_key", "middle_key", "given_key", "family_u", "middle_u", "given_u", "given_t", "name_marked",
             "name_tokens_u",
         ],
         index=records.index,
@@ -222,6 +244,8 @@ def build_features(records: pd.DataFrame) -> pd.DataFrame:
     out["own_code"] = [_own_code(s, y) for s, y in zip(out["sex"], out["dob_year"], strict=True)]
 
     out["phone"] = _column(records, "phone")
+    residence = _column(records, "residence_type")
+    out["residence"] = residence.where(residence.isin(["permanent", "temporary"]), None)
     out["street_key"] = _cached_map(_column(records, "street"), street_key)
     out["alley_key"] = _cached_map(_column(records, "alley"), alley_key)
     house = _cached_map(_column(records, "house_number"), house_number_key)

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
@@ -27,8 +28,10 @@ from splink import Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
 
+from assets.lib.households import households_by_record
 from assets.lib.linkage.backend import DEFAULT_MEMORY_LIMIT, LinkageBackend, create_backend
 from assets.lib.linkage.features import build_features
+from assets.lib.linkage.household_evidence import HOUSEHOLD_WEIGHT, add_household_evidence
 from schemas.errors import WardmergeError
 
 __all__ = [
@@ -44,16 +47,16 @@ __all__ = [
     "training_blocking_rules",
 ]
 
-#: Match weight (log2 Bayes factor, prior included) at or above which two records are the same person.
-#: 0 is a match probability of one half. Chosen from the precision–recall curve on the generator's truth
-#: (bench/linkage_benchmark.py; docs/linkage.md has the tables): best pairwise F1 at scale 1 (P 0.9975,
-#: R 0.9969) and within 0.0002 of the best at scale 5 (P 0.9942, R 0.9907), where a higher fixed threshold
-#: loses recall because the prior falls as the population grows.
-MATCH_THRESHOLD: float = 0.0
+#: Match weight (log2 Bayes factor, prior included, household evidence added) at or above which two records are
+#: the same person: a match probability of 0.8. Chosen from the precision–recall curve on the generator's truth
+#: (bench/linkage_benchmark.py; docs/linkage.md has the table): at scale 1, P 0.9998 and R 0.9983, where weight
+#: 0 gives P 0.9992 and R 0.9992. The two points above 0 cost 0.1 point of recall and keep apart the look-alikes
+#: that nothing but name and birth date describes (two children born the same day with one name, neither with
+#: an ID or a phone): joining two people is the worse error, and a missed pair waits in the review band.
+MATCH_THRESHOLD: float = 2.0
 #: Pairs in [REVIEW_THRESHOLD, MATCH_THRESHOLD) are uncertain and go to clerical review; lower pairs are
-#: dropped from the output. At -6 the band holds every true pair the match threshold misses at scale 1
-#: (85 pairs to review, a third of them true) and all but 36 of 42,811 true pairs at scale 5 (1,742 to
-#: review); lower thresholds add pairs to review and almost no true ones.
+#: dropped from the output. At -6 the band holds every true pair the match threshold misses at scale 1 (75
+#: pairs to review, 15 of them true); lower thresholds add pairs to review and no true ones.
 REVIEW_THRESHOLD: float = -6.0
 
 #: Smallest m probability any level keeps after training: no disagreement is treated as impossible, since
@@ -68,8 +71,15 @@ M_FLOOR = 1e-4
 #: different given name outweighs a shared birth date (+14) plus family and middle name however small the
 #: ward (a small ward has a higher prior, so twins there need the stronger guard).
 GIVEN_NAME_GUARD_M = 1e-6
+#: m of "two valid CCCDs more than a typo apart" (fixed). A CCCD is issued once for life; one person's two
+#: records differ in it by a typo (its own level) or not at all. At 1e-5 (weight about -16.6) two CCCDs that
+#: disagree outweigh a shared full name and birth date (namesakes born the same day, twins).
+TWO_CCCDS_M = 1e-5
 #: Share of true pairs that "same ID number or same phone" is assumed to find when estimating the prior.
 LAMBDA_RULES_RECALL = 0.9
+#: The prior assumes at least this share of records listed twice (it only matters in a roster where no ID
+#: number or phone appears twice; the generated scale-1 ward estimates 4 times more).
+LAMBDA_FLOOR_SHARE = 0.01
 #: Random-pair budget for u estimation, and blocked-pair budget per EM round (Splink samples records by a
 #: deterministic hash when a block is larger). Fixed, so training time does not grow with the data.
 U_MAX_PAIRS = 5e6
@@ -108,15 +118,12 @@ def _level(sql: str, label: str) -> cll.CustomLevel:
     return cll.CustomLevel(sql, label_for_charts=label, base_dialect_str=_SQL)
 
 
-def _name_part(part: str, title: str, *, split_marks: bool) -> cl.CustomComparison:
-    """Family, middle or given name: marked agreement > unmarked agreement > one letter off > different.
+def _name_part(part: str, title: str) -> cl.CustomComparison:
+    """Family or middle name: marked agreement > unmarked agreement > one letter off > different.
 
     Agreement on the marked form only counts when both records carry marks; a record from an unmarked
-    system agrees on the unmarked form, which is weaker (Hùng, Hưng and Hừng all read "hung"). For the
-    given name, "both marked, marks differ" is its own level: it is a one-mark typo or a different name.
-    Term-frequency adjustments make agreement on a common value (Nguyễn, Thị, Anh) weigh less.
-
-    A wholly different given name is the twin guard: see :data:`GIVEN_NAME_GUARD_M`.
+    system agrees on the unmarked form, which is weaker (Hùng, Hưng and Hừng all read "hung").
+    Term-frequency adjustments make agreement on a common value (Nguyễn, Thị) weigh less.
     """
     key, u = f"{part}_key", f"{part}_u"
     levels: list[Any] = [
@@ -124,31 +131,46 @@ def _name_part(part: str, title: str, *, split_marks: bool) -> cl.CustomComparis
         _level(
             f'"{key}_l" = "{key}_r" AND "name_marked_l" AND "name_marked_r"', f"{title}: exact, with marks"
         ).configure(tf_adjustment_column=key, disable_tf_exact_match_detection=True),
-    ]
-    if split_marks:
-        levels += [
-            _level(
-                f'"{u}_l" = "{u}_r" AND NOT ("name_marked_l" AND "name_marked_r")',
-                f"{title}: exact, one side without marks",
-            ).configure(tf_adjustment_column=u, disable_tf_exact_match_detection=True),
-            _level(f'"{u}_l" = "{u}_r"', f"{title}: same letters, marks differ").configure(
-                tf_adjustment_column=u, disable_tf_exact_match_detection=True
-            ),
-        ]
-    else:
-        levels.append(
-            _level(f'"{u}_l" = "{u}_r"', f"{title}: exact without marks").configure(
-                tf_adjustment_column=u, disable_tf_exact_match_detection=True
-            )
-        )
-    different = cll.ElseLevel().configure(label_for_charts=f"{title}: different")
-    if part == "given":
-        different.configure(m_probability=GIVEN_NAME_GUARD_M, fix_m_probability=True)
-    levels += [
+        _level(f'"{u}_l" = "{u}_r"', f"{title}: exact without marks").configure(
+            tf_adjustment_column=u, disable_tf_exact_match_detection=True
+        ),
         cll.LevenshteinLevel(u, 1).configure(label_for_charts=f"{title}: one letter off (no marks)"),
-        different,
+        cll.ElseLevel().configure(label_for_charts=f"{title}: different"),
     ]
     return cl.CustomComparison(levels, output_column_name=f"{part}_name", comparison_description=title)
+
+
+def _given_name() -> cl.CustomComparison:
+    """The given name (tên), compared on its own: it is what tells family members apart.
+
+    Levels: marked and equal > one side unmarked, letters equal (a system that lost the marks) > both marked,
+    only the tone mark differs (one keystroke: Hương/Hường) > both marked, other marks differ (Hùng/Hưng,
+    Thu/Thư: usually another name) > different. There is no "one letter off" level: among Vietnamese given
+    names one letter is nearly always another name (Hạnh/Anh, Lan/Loan, Khang/Khanh, Thanh/Thang), and
+    twins are often named so. A different given name is the twin guard (:data:`GIVEN_NAME_GUARD_M`).
+    """
+    unmarked_equal = '"given_u_l" = "given_u_r"'
+    both_marked = '"name_marked_l" AND "name_marked_r"'
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("given_u"),
+            _level(f'"given_key_l" = "given_key_r" AND {both_marked}', "given name: exact, with marks").configure(
+                tf_adjustment_column="given_key", disable_tf_exact_match_detection=True
+            ),
+            _level(f"{unmarked_equal} AND NOT ({both_marked})", "given name: exact, one side without marks").configure(
+                tf_adjustment_column="given_u", disable_tf_exact_match_detection=True
+            ),
+            _level('"given_t_l" = "given_t_r"', "given name: only the tone mark differs"),
+            _level(unmarked_equal, "given name: same letters, vowel marks differ"),
+            cll.ElseLevel().configure(
+                label_for_charts="given name: different",
+                m_probability=GIVEN_NAME_GUARD_M,
+                fix_m_probability=True,
+            ),
+        ],
+        output_column_name="given_name",
+        comparison_description="given name",
+    )
 
 
 def _date_of_birth() -> cl.CustomComparison:
@@ -174,19 +196,38 @@ def _date_of_birth() -> cl.CustomComparison:
     )
 
 
+# A typo (one digit, or two neighbours swapped) leaves the first six or the last six digits alone, or — a swap
+# of digits 6 and 7 — the first five and the last five: a cheap test that spares the edit distance on the
+# millions of random pairs u is estimated from.
+_TYPO_PREFILTER = (
+    '(substr("national_id_l", 1, 6) = substr("national_id_r", 1, 6) '
+    'OR substr("national_id_l", 7, 6) = substr("national_id_r", 7, 6) '
+    'OR (substr("national_id_l", 1, 5) = substr("national_id_r", 1, 5) '
+    'AND substr("national_id_l", 8, 5) = substr("national_id_r", 8, 5)))'
+)
+
+
 def _national_id() -> cl.CustomComparison:
-    """Same number > one digit off (both CCCD) > CMND vs CCCD that fits (no evidence) > different numbers.
+    """Same number > a typo's worth apart (both CCCD) > CMND vs CCCD that fits (no evidence) > two CCCDs
+    that differ by more than a typo (very strong evidence of two people) > other different numbers.
+
+    A CCCD is a lifetime number. Two valid CCCDs one digit or one swap of neighbouring digits apart are one
+    person with a mistyped number (Damerau–Levenshtein distance 1 on twelve digits: one substitution or one
+    transposition); further apart they are two people, so that level's m is fixed at
+    :data:`TWO_CCCDS_M` rather than learned (no true pair in the training blocks shows it; a twin pair or
+    two namesakes born the same day do). Validation already quarantined every CCCD that contradicts its
+    record's sex or birth year, so both numbers here are valid.
 
     A person who had a CMND (9 digits, numbered by the issuing police) and later a CCCD (12 digits, by birth
     province) is one person under two numbers, so such a pair is a null level — weight 0, not a
     disagreement — provided the CCCD's digits 4–6 (century-and-sex, birth year) fit the *other* record's
     sex and birth year; if they do not, the numbers belong to different people and the pair falls to
-    "different numbers". It is deliberately not a positive level: validation already quarantines a CCCD
-    that contradicts its own record, so among accepted records "fits" is the same fact as "same sex and
-    birth year", which the sex and date-of-birth comparisons count; counting it again broke Splink's
-    independence assumption (EM on same-birth-date pairs converged to a spurious "match" class made of
-    CMND/CCCD pairs).
+    "different numbers". It is deliberately not a positive level: among accepted records "fits" is the same
+    fact as "same sex and birth year", which the sex and date-of-birth comparisons count; counting it again
+    broke Splink's independence assumption (EM on same-birth-date pairs converged to a spurious "match"
+    class made of CMND/CCCD pairs).
     """
+    both_cccd = "\"id_kind_l\" = 'cccd' AND \"id_kind_r\" = 'cccd'"
     fits = (
         '"id_kind_l" <> "id_kind_r" AND (("id_code_l" IS NOT NULL AND "id_code_l" = "own_code_r") '
         'OR ("id_code_r" IS NOT NULL AND "id_code_r" = "own_code_l"))'
@@ -196,14 +237,17 @@ def _national_id() -> cl.CustomComparison:
             cll.NullLevel("national_id"),
             _level('"national_id_l" = "national_id_r"', "ID: same number"),
             _level(
-                "\"id_kind_l\" = 'cccd' AND \"id_kind_r\" = 'cccd' "
-                'AND levenshtein("national_id_l", "national_id_r") <= 1',
-                "ID: CCCD one digit off",
+                f"{both_cccd} AND {_TYPO_PREFILTER} AND "
+                'damerau_levenshtein("national_id_l", "national_id_r") <= 1',
+                "ID: CCCD one digit or one swap off",
             ),
             _level(fits, "ID: CMND vs CCCD that fits the other's sex and year (no evidence)").configure(
                 is_null_level=True
             ),
-            cll.ElseLevel().configure(label_for_charts="ID: different numbers"),
+            _level(both_cccd, "ID: two CCCDs, more than a typo apart").configure(
+                m_probability=TWO_CCCDS_M, fix_m_probability=True
+            ),
+            cll.ElseLevel().configure(label_for_charts="ID: different numbers (a CMND involved)"),
         ],
         output_column_name="national_id",
         comparison_description="National ID (CCCD / CMND)",
@@ -238,6 +282,25 @@ def _address() -> cl.CustomComparison:
     )
 
 
+def _residence() -> cl.CustomComparison:
+    """Registration types. A person has one permanent residence and may be registered temporarily elsewhere
+    (Law on Residence 2020), so one person listed by two former wards is typically permanent in one and
+    temporary in the other (a lodger, a household staying away), while most residents are permanent: two
+    strangers with the same name and birth date are typically both permanent. Two permanent registrations of
+    one person exist (a ward that never struck off a household that moved), so "both permanent" is weak
+    evidence against, not a guard; EM learns how weak."""
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("residence"),
+            _level('"residence_l" <> "residence_r"', "residence: one permanent, one temporary"),
+            _level("\"residence_l\" = 'temporary'", "residence: both temporary"),
+            cll.ElseLevel().configure(label_for_charts="residence: both permanent"),
+        ],
+        output_column_name="residence",
+        comparison_description="Residence registration types",
+    )
+
+
 def _sex() -> cl.CustomComparison:
     """A guard: records of one person almost never differ in sex, and namesakes of the other sex are common
     ("Anh", "Linh", "Ngọc" are given to both). The m of "different" is fixed at :data:`M_FLOOR`, because
@@ -256,13 +319,14 @@ def _sex() -> cl.CustomComparison:
 def comparisons() -> list[cl.CustomComparison | Any]:
     """The comparisons of the Vietnamese person model (see the module and docs/linkage.md)."""
     return [
-        _name_part("family", "family name", split_marks=False),
-        _name_part("middle", "middle name", split_marks=False),
-        _name_part("given", "given name", split_marks=True),
+        _name_part("family", "family name"),
+        _name_part("middle", "middle name"),
+        _given_name(),
         _date_of_birth(),
         _sex(),
         _national_id(),
         _phone(),
+        _residence(),
         _address(),
         cl.ExactMatch("group_key").configure(term_frequency_adjustments=False),
     ]
@@ -294,8 +358,8 @@ def blocking_rules() -> list[Any]:
 
 
 def training_blocking_rules() -> list[Any]:
-    """EM rounds. Splink leaves out of a round every comparison that uses its blocking columns, so the two
-    rounds together train every comparison.
+    """EM rounds, in increasing purity (see :func:`train`). Splink leaves out of a round every comparison
+    that uses its blocking columns, so the two rounds together train every comparison.
 
     Same birth date trains names, sex, ID, phone and address on a block that holds matches and many
     non-matches (namesakes, twins, strangers born the same day). Same ID number trains the date of birth
@@ -326,13 +390,17 @@ def _m_values(model: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def _em_round(table: Any, start: dict[str, Any], rule: Any, stats: dict[str, Any]) -> dict[str, Any] | None:
-    """One EM round from ``start``; the model it ends with, or None when the block holds no pairs.
+    """One EM round from ``start``; the model it ends with, or None when the block cannot train anything.
 
     EM maximises the likelihood by driving the m of a level that no true pair in the block shows (say, a
     short given name one letter off another) geometrically towards zero, and Splink 5 raises once an m
     falls below 1e-300. The round is then rerun from the same start with fewer iterations
     (:data:`EM_ITERATIONS`): the parameters that matter settle in the first few, and :func:`apply_m_floor`
     lifts the vanishing ones afterwards.
+
+    A round is skipped (named in ``stats["em_rounds_skipped"]``) when its block is empty — no ID number
+    appears twice — or so small that EM takes every pair for a match (or none) at once: a handful of pairs
+    born the same day in a tiny ward. The other round, or Splink's starting m, then stands for it.
     """
     failure: Exception | None = None
     for iterations in EM_ITERATIONS:
@@ -344,8 +412,11 @@ def _em_round(table: Any, start: dict[str, Any], rule: Any, stats: dict[str, Any
         except EMTrainingException:  # the block is empty (e.g. no ID number appears twice)
             stats.setdefault("em_rounds_skipped", []).append(_rule_sql(rule))
             return None
-        except ValueError as exc:  # "m_probability value … is below the minimum allowed value of 1e-300"
-            failure = exc
+        except ValueError as exc:
+            if "math domain error" in str(exc):  # the block's share of matches reached 0 or 1
+                stats.setdefault("em_rounds_skipped", []).append(_rule_sql(rule))
+                return None
+            failure = exc  # "m_probability value … is below the minimum allowed value of 1e-300"
             continue
         stats.setdefault("em_iterations", []).append(iterations)
         return trainee.misc.save_model_to_json()
@@ -359,9 +430,12 @@ def _rule_sql(rule: Any) -> str:
 def train(linker: Linker, table: Any, *, seed: int, stats: dict[str, Any]) -> dict[str, Any]:
     """λ from near-certain rules, u from random pairs (fixed budget, seeded), m by EM on two blockings.
 
-    Each EM round starts from the same model (λ and u estimated, m at Splink's defaults); a comparison's m
-    is then the mean over the rounds that estimated it — what Splink itself does across rounds (median of
-    two), here with a retry per round (see :func:`_em_round`). Returns the trained model as a dict.
+    Each EM round starts from the same model (λ and u estimated, m at Splink's defaults). A comparison's m
+    comes from the purest round that trained it: the same-ID-number round, whose pairs are nearly all one
+    person, so its m is the spread of values among true matches; the same-birth-date round (which mixes in
+    namesakes and twins born that day, and lets EM count some of them as matches) only for what the ID
+    round cannot train — the national ID itself. Without an ID round (no number appears twice) every m
+    comes from the birth-date round. Returns the trained model as a dict.
     """
     started = time.perf_counter()
     linker.training.estimate_probability_two_random_records_match(
@@ -372,26 +446,52 @@ def train(linker: Linker, table: Any, *, seed: int, stats: dict[str, Any]) -> di
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
     stats["seconds_u"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
-    start = linker.misc.save_model_to_json()
+    records = int(stats.get("records") or 0)
+    sampled = min(U_MAX_PAIRS, records * (records - 1) / 2) or 1.0
+    start = fill_unseen_u(linker.misc.save_model_to_json(), sampled)
+    # Without a single shared ID number or phone (a tiny roster) the estimate is 0, and a prior of 0 makes
+    # every weight minus infinity; assume at least LAMBDA_FLOOR_SHARE of the records are listed twice.
+    floor = LAMBDA_FLOOR_SHARE * records / max(records * (records - 1) / 2, 1)
+    prior = start.get("probability_two_random_records_match") or 0.0
+    start["probability_two_random_records_match"] = min(max(prior, floor), 0.5)
     before = _m_values(start)
-    estimates: dict[str, list[list[Any]]] = {}
-    for rule in training_blocking_rules():
+    trained_by: dict[str, list[Any]] = {}  # comparison -> m values of the purest round that trained it
+    for rule in training_blocking_rules():  # later rounds are purer and overwrite
         trained = _em_round(table, start, rule, stats)
         if trained is None:
             continue
         for name, values in _m_values(trained).items():
             if values != before[name]:  # Splink leaves out comparisons that use the block's columns
-                estimates.setdefault(name, []).append(values)
+                trained_by[name] = values
     model = copy.deepcopy(start)
     for comparison in model["comparisons"]:
-        rounds = estimates.get(comparison["output_column_name"])
-        if not rounds:
+        trained_values = trained_by.get(comparison["output_column_name"])
+        if not trained_values:
             continue
-        for i, level in enumerate(comparison["comparison_levels"]):
-            values = [r[i] for r in rounds if isinstance(r[i], int | float)]
-            if values and not level.get("fix_m_probability"):
-                level["m_probability"] = sum(values) / len(values)
+        for level, m in zip(comparison["comparison_levels"], trained_values, strict=True):
+            if not level.get("fix_m_probability"):
+                # None: the round saw no true pair at this level (the floor gives it its m).
+                level["m_probability"] = m if isinstance(m, int | float) else None
     stats["seconds_em"] = round(time.perf_counter() - started, 2)
+    return model
+
+
+def fill_unseen_u(model: dict[str, Any], sampled_pairs: float) -> dict[str, Any]:
+    """``model`` with a u for every level the random sample never showed: 1 / the number of pairs sampled.
+
+    Agreement on an identifier (same phone, same ID number, a CCCD one typo off) is so rare among random pairs
+    that 5 million sampled pairs hold none, one or a few: whether Splink estimated a u at all was luck, and a
+    level without u adds no weight — two records with the same phone then counted as nothing. Zero in n is
+    read as "at most about one in n".
+    """
+    model = copy.deepcopy(model)
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            u = level.get("u_probability")
+            if not isinstance(u, int | float) or u <= 0:
+                level["u_probability"] = 1.0 / sampled_pairs
     return model
 
 
@@ -445,22 +545,26 @@ def link_records(
         linker = Linker(table, explained, log_level=logging.ERROR)
         started = time.perf_counter()
         predictions = linker.inference.predict(warning_mode="never")
-        table_name = predictions.physical_name
-        stats["candidate_pairs"] = int(
-            linker.misc.query_sql(f"SELECT count(*) AS n FROM {table_name}", output_type="pandas")["n"].iloc[0]
+        scored = linker.misc.query_sql(
+            f"SELECT unique_id_l, unique_id_r, match_weight FROM {predictions.physical_name}", output_type="pandas"
         )
-        pairs = linker.misc.query_sql(
-            f"SELECT unique_id_l, unique_id_r, match_weight, match_probability FROM {table_name} "
-            f"WHERE match_weight >= {float(REVIEW_THRESHOLD)!r}",
-            output_type="pandas",
-        )
-        waterfalls = explain_pairs(linker, table_name, model_json, REVIEW_THRESHOLD, MATCH_THRESHOLD)
         stats["seconds_predict"] = round(time.perf_counter() - started, 2)
+        stats["candidate_pairs"] = len(scored)
+        scored = scored.rename(columns={"unique_id_l": "record_id_l", "unique_id_r": "record_id_r"})
+        started = time.perf_counter()
+        scored, household_stats = add_household_evidence(scored, households_by_record(records))
+        stats.update(household_stats)
+        stats["seconds_households"] = round(time.perf_counter() - started, 2)
+        # The review band is read on the final weights (household evidence included); its pairs are explained
+        # comparison by comparison from Splink's predictions, with the household comparison added.
+        band = scored[(scored["match_weight"] >= REVIEW_THRESHOLD) & (scored["match_weight"] < MATCH_THRESHOLD)]
+        waterfalls = explain_pairs(linker, predictions.physical_name, model_json, band, backend)
         chart_html = linker.visualisations.match_weights_chart().to_html(inline=True)
     finally:
         if own_backend:
             backend.close()
-    pairs = pairs.rename(columns={"unique_id_l": "record_id_l", "unique_id_r": "record_id_r"})
+    pairs = scored[scored["match_weight"] >= REVIEW_THRESHOLD].copy()
+    pairs["match_probability"] = 1.0 / (1.0 + np.exp2(-pairs["match_weight"].to_numpy(dtype=float)))
     pairs = pairs[["record_id_l", "record_id_r", "match_weight", "match_probability"]]
     swap = pairs["record_id_l"] > pairs["record_id_r"]
     pairs.loc[swap, ["record_id_l", "record_id_r"]] = pairs.loc[swap, ["record_id_r", "record_id_l"]].to_numpy()
@@ -487,13 +591,19 @@ def _level_labels(comparison: dict[str, Any]) -> dict[int, str]:
     return {value: " / ".join(names) for value, names in labels.items()}
 
 
-def explain_pairs(linker: Linker, table_name: str, model_json: dict[str, Any], low: float, high: float) -> pd.DataFrame:
-    """Per scored pair with ``low <= match_weight < high``: the prior and each comparison's level and weight.
+def explain_pairs(
+    linker: Linker, table_name: str, model_json: dict[str, Any], band: pd.DataFrame, backend: LinkageBackend
+) -> pd.DataFrame:
+    """Per pair of ``band`` (record_id_l, record_id_r, household_weight): the prior, each comparison's level and
+    weight, and the household comparison.
 
     Reads the predictions table of a linker whose settings retained matching and intermediate columns. The
-    weights add up to the pair's match weight (prior + Σ comparison weights, term-frequency adjustments
-    included), which is what a reviewer checks a doubtful pair against.
+    weights add up to the pair's final match weight (prior + Σ comparison weights, term-frequency adjustments
+    included, + the household evidence), which is what a reviewer checks a doubtful pair against.
     """
+    columns_out = ["record_id_l", "record_id_r", "comparisons"]
+    if band.empty:
+        return pd.DataFrame(columns=columns_out)
     available = set(linker.misc.query_sql(f"SELECT * FROM {table_name} LIMIT 0", output_type="pandas").columns)
     comparisons = []
     for comparison in model_json["comparisons"]:
@@ -502,12 +612,18 @@ def explain_pairs(linker: Linker, table_name: str, model_json: dict[str, Any], l
             raise LinkageError(f"predictions lack gamma_{name}/mw_{name}: intermediate columns were not retained")
         tf = f"mw_tf_adj_{name}" if f"mw_tf_adj_{name}" in available else None
         comparisons.append((name, _level_labels(comparison), tf))
-    columns = ["unique_id_l", "unique_id_r"]
+    columns = ["p.unique_id_l", "p.unique_id_r", "b.household_weight"]
     for name, _, tf in comparisons:
-        columns += [f"gamma_{name}", f"mw_{name}"] + ([tf] if tf else [])
+        columns += [f"p.gamma_{name}", f"p.mw_{name}"] + ([f"p.{tf}"] if tf else [])
+    wanted = backend.register(
+        band[["record_id_l", "record_id_r", HOUSEHOLD_WEIGHT]].rename(
+            columns={"record_id_l": "unique_id_l", "record_id_r": "unique_id_r"}
+        ),
+        "wardmerge_review_band",
+    )
     rows = linker.misc.query_sql(
-        f"SELECT {', '.join(columns)} FROM {table_name} "
-        f"WHERE match_weight >= {float(low)!r} AND match_weight < {float(high)!r}",
+        f"SELECT {', '.join(columns)} FROM {table_name} p JOIN {wanted.physical_name} b "
+        "ON p.unique_id_l = b.unique_id_l AND p.unique_id_r = b.unique_id_r",
         output_type="pandas",
     )
     prior_p = float(model_json["probability_two_random_records_match"])
@@ -520,6 +636,17 @@ def explain_pairs(linker: Linker, table_name: str, model_json: dict[str, Any], l
             weight = float(row[f"mw_{name}"]) + (float(row[tf]) if tf and pd.notna(row[tf]) else 0.0)
             level = labels.get(gamma, str(gamma))
             parts.append({"comparison": name, "gamma": gamma, "level": level, "weight": round(weight, 4)})
+        household = float(row[HOUSEHOLD_WEIGHT])
+        parts.append(
+            {
+                "comparison": "household",
+                "gamma": 1 if household > 0 else (0 if household < 0 else -1),
+                "level": "housemates are the same people" if household > 0 else (
+                    "housemates differ" if household < 0 else "no household to compare"
+                ),
+                "weight": round(household, 4),
+            }
+        )
         texts.append(json.dumps({"prior": prior, "comparisons": parts}, ensure_ascii=False, sort_keys=True))
     out = pd.DataFrame({"record_id_l": rows["unique_id_l"].astype(str), "record_id_r": rows["unique_id_r"].astype(str)})
     swap = out["record_id_l"] > out["record_id_r"]
