@@ -66,7 +66,12 @@ def _lineage_columns() -> list[sa.Column]:
 
 
 # Warehouse type of a field's value by kind (text otherwise); derived columns are text but a group's number.
-_VALUE_TYPES: dict[Kind, sa.types.TypeEngine] = {Kind.DATE: sa.Date(), Kind.SEX: sa.String(1)}
+_VALUE_TYPES: dict[Kind, sa.types.TypeEngine] = {
+    Kind.DATE: sa.Date(),
+    Kind.DATETIME: sa.DateTime(),
+    Kind.SEX: sa.String(1),
+    Kind.AMOUNT: sa.Numeric(24, 4),
+}
 _DERIVED_TYPES: dict[str, sa.types.TypeEngine] = {"number": sa.Integer()}
 
 
@@ -156,6 +161,25 @@ review_queue = sa.Table(
     sa.Column("file_sha256", sa.String, nullable=False),
     sa.Column("run_id", sa.String, nullable=False),
     sa.Column("record_hash", sa.String, nullable=False),
+)
+
+nonrecord_row = sa.Table(
+    "nonrecord_row",
+    metadata,
+    sa.Column("former_ward_code", sa.String, primary_key=True),
+    sa.Column("dataset", sa.String, primary_key=True),
+    sa.Column("source_file", sa.String, primary_key=True),
+    sa.Column("source_row", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String, nullable=False, comment="total (a report's total or subtotal row) or exact_copy"),
+    sa.Column("source_record_id", sa.String, comment="an exact copy: the id of the record it repeats"),
+    sa.Column("label", sa.String, comment="a total: its label as written (\"Cộng mục 1000\")"),
+    sa.Column("copy_of", sa.String, comment="an exact copy: the row it repeats (\"file row N\")"),
+    sa.Column("total_check", sa.String, comment="a total: balanced, unbalanced or unreadable against its records"),
+    sa.Column("total_detail", sa.String, comment="JSON field -> {reported, records} for sums that do not balance"),
+    sa.Column("file_sha256", sa.String, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("record_hash", sa.String, nullable=False),
+    comment="Source rows that are not records, set apart so that nothing is dropped: totals and exact copies.",
 )
 
 # ---- persons ----------------------------------------------------------------------------------------------
@@ -303,7 +327,7 @@ load_audit = sa.Table(
 )
 
 # Tables a source record can end in (besides its dataset's record table), replaced per former ward by the load.
-DISPOSITION_TABLES = (quarantine, review_queue)
+DISPOSITION_TABLES = (quarantine, review_queue, nonrecord_row)
 
 
 def partition_tables(dataset: str) -> tuple[sa.Table, ...]:
