@@ -2,7 +2,8 @@
 
 Budget reports and registers mix the two styles within one file, and Excel stores some cells as numbers. An
 amount is read exactly (``Decimal``, never a float sum), and a reject says why: an empty cell is ``missing``,
-anything that is no number in either style ("12tr", "1.234.56") is ``unparseable``.
+anything that is no number in either style ("12tr", "1.234.56") is ``unparseable``; a lone dash ("-"), the
+accountants' nil, is empty.
 
 The one ambiguous shape is a single separator: "1.234" is one thousand two hundred and thirty-four in
 Vietnamese, 1.234 in English. The manifest's ``decimal_mark`` decides it: ``none`` (whole amounts, such as đồng:
@@ -23,6 +24,8 @@ DecimalMark = Literal[",", ".", "none"]
 # Currency words and signs that clerks type after an amount.
 _UNITS = re.compile(r"(?i)\s*(?:vnđ|vnd|đồng|đ|d)\.?\s*$")
 _PLAIN = re.compile(r"\d+")
+# A dash alone is how accountants write "nothing" in a report's cell: read as empty, never as a number.
+_NIL = frozenset({"-", "–", "—"})
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 
 
@@ -41,7 +44,7 @@ def parse_amount(value: str | None, *, numeric: bool = False, decimal_mark: Deci
     if value is None:
         return _MISSING
     text = value.strip()
-    if not text:
+    if not text or text in _NIL:
         return _MISSING
     if numeric:
         try:

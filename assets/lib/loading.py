@@ -74,6 +74,9 @@ def partition_frames(routed: pd.DataFrame, former_ward: str, dataset: Dataset) -
     quarantine["rule_count"] = [len(c.split_names(r)) for r in quarantine[c.RULES]]
     review = base[base[c.DISPOSITION] == c.REVIEW].copy()
     review["reason"] = review[c.RULES]
+    for column in ("residential_group", "residential_group_number", "street"):  # a dataset without them
+        if column not in review.columns:
+            review[column] = None
     aside = base[base[c.DISPOSITION] == c.SET_ASIDE].copy()
     for column, source in (("kind", c.ROW_KIND), ("label", c.ASIDE_LABEL), ("copy_of", c.COPY_OF),
                            ("total_check", c.TOTAL_CHECK), ("total_detail", c.TOTAL_DETAIL)):  # fmt: skip
