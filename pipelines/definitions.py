@@ -19,10 +19,12 @@ from dagster import (
 )
 from dagster._utils.warnings import BetaWarning, PreviewWarning
 
+from assets.apportion import build_apportion_assets
 from assets.extract import build_extract_assets
 from assets.harmonise import build_harmonise_assets
 from assets.link import build_link_assets
 from assets.load import build_load_assets
+from assets.party_links import build_party_link_assets
 from assets.reference import build_reference_assets
 from assets.resources import DeploymentSettings, StagingIOManager, WarehouseResource
 from assets.route import build_route_assets
@@ -30,7 +32,16 @@ from assets.validate import build_validate_assets
 from pipelines.settings import build_settings
 from schemas.admin_units import former_wards_of_many
 from schemas.datasets import registry
-from schemas.names import DIM_ADMIN_UNIT, JOB_FORMER_WARD, JOB_LINK, JOB_REFERENCE, PERSONS, partition_stages
+from schemas.names import (
+    CROSSWALK_WEIGHTS,
+    DIM_ADMIN_UNIT,
+    JOB_FORMER_WARD,
+    JOB_LINK,
+    JOB_REFERENCE,
+    PARTY_LINKS,
+    PERSONS,
+    partition_stages,
+)
 
 # Partitioned asset checks are a preview feature in Dagster 1.13; we rely on them knowingly.
 warnings.filterwarnings("ignore", category=PreviewWarning)
@@ -58,7 +69,13 @@ def build_definitions(settings: DeploymentSettings) -> Definitions:
     ]
     by_ward = [name for ds in datasets for name in partition_stages(ds)]
     return Definitions(
-        assets=[*build_reference_assets(), *staged, *build_link_assets()],
+        assets=[
+            *build_reference_assets(),
+            *staged,
+            *build_link_assets(),
+            *build_party_link_assets(),
+            *build_apportion_assets(),
+        ],
         jobs=[
             define_asset_job(JOB_REFERENCE, selection=[DIM_ADMIN_UNIT], description="Load the admin-unit registry."),
             define_asset_job(
@@ -66,7 +83,12 @@ def build_definitions(settings: DeploymentSettings) -> Definitions:
                 selection=by_ward,
                 description="Extract, validate, harmonise, route and load one former ward's records, every dataset.",
             ),
-            define_asset_job(JOB_LINK, selection=[PERSONS], description="Link persons across all former wards."),
+            define_asset_job(
+                JOB_LINK,
+                selection=[PERSONS, PARTY_LINKS, CROSSWALK_WEIGHTS],
+                description="Across all former wards: link persons, link the persons other records name, and "
+                "compute the apportioning weights.",
+            ),
         ],
         executor=in_process_executor,
         resources={

@@ -29,13 +29,21 @@ def write_other_datasets(
     *,
     seed: int,
     scale: float,
+    datasets: tuple[str, ...] | None = None,
 ) -> tuple[dict[str, dict[str, int]], list[Path], list[Path]]:
-    """Write every dataset for every former ward; returns (rows per dataset and ward, files, truth files)."""
+    """Write every dataset (or those named) for every former ward; returns (rows per dataset and ward, files,
+    truth files)."""
+    known = {m.DATASET for m in GENERATORS}
+    unknown = sorted(set(datasets or ()) - known - {"residents"})
+    if unknown:
+        raise ValueError(f"no generator for dataset(s) {unknown}; expected some of {sorted(known)}")
     wards = ward_inputs(formers, population, geographies)
     rows: dict[str, dict[str, int]] = {}
     files: list[Path] = []
     truth_files: list[Path] = []
     for module in GENERATORS:
+        if datasets is not None and module.DATASET not in datasets:
+            continue
         truth: list[dict[str, object]] = []
         per_ward: dict[str, int] = {}
         for ward in wards:

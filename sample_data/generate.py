@@ -99,6 +99,7 @@ def generate(
     routing: Path | None = None,
     truth: Path | None = None,
     rates: DefectRates | None = None,
+    datasets: tuple[str, ...] | None = None,
 ) -> GenerationReport:
     """Write ``out/<former ward>/nhan_khau_2025-06.<ext>`` for every former ward of ``ward``, and the truth.
 
@@ -165,7 +166,7 @@ def generate(
         truth_writer.abort()
         raise
     dataset_rows, other_files, other_truth = write_other_datasets(
-        out, truth_dir, formers, population, geographies, seed=seed, scale=scale
+        out, truth_dir, formers, population, geographies, seed=seed, scale=scale, datasets=datasets
     )
     return GenerationReport(
         landing=out,

@@ -309,6 +309,39 @@ person_source_xref = sa.Table(
     sa.Column("record_hash", sa.String, nullable=False),
 )
 
+# ---- persons named by other records, and apportioning -----------------------------------------------------------
+record_person_link = sa.Table(
+    "record_person_link",
+    metadata,
+    sa.Column("former_ward_code", sa.String, primary_key=True),
+    sa.Column("dataset", sa.String, primary_key=True),
+    sa.Column("source_record_id", sa.String, primary_key=True),
+    sa.Column("role", sa.String, primary_key=True, comment="applicant, owner, petitioner (the dataset's person role)"),
+    sa.Column("person_key", sa.BigInteger, comment="the person in dim_person; null when not identifiable"),
+    sa.Column("match_method", sa.String, nullable=False,
+              comment="national_id, name_and_birth_date, ambiguous, no_match or no_identifier"),
+    sa.Column("candidates", sa.Integer, nullable=False, comment="persons the identifiers matched (1 when linked)"),
+    *_lineage_columns(),
+    sa.Column("record_hash", sa.String, nullable=False),
+    comment="Each record that names a person (dossier applicant, business owner, petitioner) and who they are.",
+)  # fmt: skip
+
+crosswalk_weights = sa.Table(
+    "crosswalk_weights",
+    metadata,
+    sa.Column("former_ward_code", sa.String, primary_key=True),
+    sa.Column("basis", sa.String, primary_key=True,
+              comment="population, households, business_households or budget"),
+    sa.Column("new_ward_code", sa.String, primary_key=True),
+    sa.Column("weight", sa.Double, nullable=False, comment="share of the former ward's aggregate; a set sums to 1"),
+    sa.Column("numerator", sa.Integer, nullable=False, comment="records of the basis routed to this new ward"),
+    sa.Column("denominator", sa.Integer, nullable=False, comment="records of the basis in the former ward"),
+    sa.Column("method", sa.String, nullable=False, comment="how the weight was computed (docs/warehouse.md)"),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("record_hash", sa.String, nullable=False),
+    comment="Weights that apportion a former ward's aggregates to the new wards it went to.",
+)  # fmt: skip
+
 # ---- audit ------------------------------------------------------------------------------------------------
 load_audit = sa.Table(
     "load_audit",
