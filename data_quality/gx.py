@@ -86,7 +86,8 @@ def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list[gxe.Expec
         return [_holds(e, 0) for e in expectations]
     trivial = [
         e for e in expectations
-        if not isinstance(e, gxe.ExpectColumnValuesToNotBeNull) and not frame[str(getattr(e, "column"))].notna().any()
+        if not isinstance(e, gxe.ExpectColumnValuesToNotBeNull)
+        and not frame[str(getattr(e, "column", ""))].notna().any()
     ]  # fmt: skip
     skipped = {id(e) for e in trivial}
     expectations = [e for e in expectations if id(e) not in skipped]

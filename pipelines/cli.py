@@ -236,7 +236,9 @@ def _execute(args: argparse.Namespace, settings: Any, scan: Any, codes: list[str
             )
 
     summary = _summary(defs.resources["warehouse"].warehouse, codes)
+    per_dataset = _dataset_summary(defs.resources["warehouse"].warehouse, codes)
     _print_summary(console, settings, codes, outcomes, summary, time.perf_counter() - started)
+    _print_datasets(console, per_dataset)
     if not link_ok:
         console.print(f"[red]linking persons failed:[/] {escape(str(link_stats.get('detail', '')))}", soft_wrap=True)
     _print_hints(console, settings, home)
@@ -254,6 +256,7 @@ def _execute(args: argparse.Namespace, settings: Any, scan: Any, codes: list[str
                 for o in outcomes.values()
             },
             "link": link_stats,
+            "datasets": per_dataset,
         }
         Path(args.stats).write_text(json.dumps(stats, indent=2), encoding="utf-8")
     failed = [o for o in outcomes.values() if o.status == "failed"]
@@ -285,6 +288,21 @@ def _print_summary(
             # One line per problem, never wrapped: it names ward, file, row and column; people grep for it.
             colour = "red" if o.status == "failed" else "yellow"
             console.print(f"[{colour}]{o.code} {o.status}:[/] {escape(o.detail)}", soft_wrap=True)
+
+
+def _print_datasets(console: Any, per_dataset: dict[str, dict[str, int]]) -> None:
+    from rich.table import Table
+
+    if not per_dataset:
+        return
+    table = Table(title="rows per dataset (set apart: report totals, rows an export repeated)")
+    columns = ("dataset", "rows read", "loaded", "quarantined", "review", "set apart")
+    for col in columns:
+        table.add_column(col, justify="left" if col == "dataset" else "right")
+    for name, counts in per_dataset.items():
+        shown = (f"{counts.get(k, 0):,}" for k in ("read", "loaded", "quarantined", "review", "set_aside"))
+        table.add_row(name, *shown)
+    console.print(table)
 
 
 def _print_hints(console: Any, settings: Any, home: str | None) -> None:
@@ -319,7 +337,7 @@ def _summary(warehouse: Any, codes: list[str]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {code: {} for code in codes}
     with warehouse.engine.connect() as conn:
         tables = [("loaded", t) for t in w.RECORD_TABLES.values()]
-        tables += [("quarantined", w.quarantine), ("review", w.review_queue)]
+        tables += [("quarantined", w.quarantine), ("review", w.review_queue), ("set_aside", w.nonrecord_row)]
         for name, table in tables:
             for code, n in conn.execute(
                 sa.select(table.c.former_ward_code, sa.func.count()).group_by(table.c.former_ward_code)
@@ -333,8 +351,34 @@ def _summary(warehouse: Any, codes: list[str]) -> dict[str, dict[str, int]]:
             if code in out:
                 out[code]["persons"] = n
     for counts in out.values():
-        counts["read"] = counts.get("loaded", 0) + counts.get("quarantined", 0) + counts.get("review", 0)
+        counts["read"] = sum(counts.get(k, 0) for k in ("loaded", "quarantined", "review", "set_aside"))
     return out
+
+
+def _dataset_summary(warehouse: Any, codes: list[str]) -> dict[str, dict[str, int]]:
+    """Rows per dataset over the run's former wards: loaded, quarantined, review, set apart (totals, copies)."""
+    import sqlalchemy as sa
+
+    from schemas import warehouse as w
+
+    out: dict[str, dict[str, int]] = {name: {} for name in w.RECORD_TABLES}
+    with warehouse.engine.connect() as conn:
+        for name, table in w.RECORD_TABLES.items():
+            count = sa.select(sa.func.count()).select_from(table).where(table.c.former_ward_code.in_(codes))
+            out[name]["loaded"] = int(conn.execute(count).scalar_one())
+        places = (("quarantined", w.quarantine), ("review", w.review_queue), ("set_aside", w.nonrecord_row))
+        for column, table in places:
+            statement = (
+                sa.select(table.c.dataset, sa.func.count())
+                .where(table.c.former_ward_code.in_(codes))
+                .group_by(table.c.dataset)
+            )
+            for dataset, n in conn.execute(statement):
+                if dataset in out:
+                    out[dataset][column] = int(n)
+    for counts in out.values():
+        counts["read"] = sum(counts.get(k, 0) for k in ("loaded", "quarantined", "review", "set_aside"))
+    return {name: counts for name, counts in out.items() if counts["read"]}
 
 
 def sample_data(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pyarrow as pa
 
@@ -181,7 +182,7 @@ def write_ward(landing: Path, ward: WardInput, seed: int, scale: float, populati
         subtotals = [i for i, (cells, truth) in enumerate(body) if truth["expected_row_kind"] == "total" and cells[4]]
         typo_at = rng.choice(subtotals)
         cells, truth = body[typo_at]
-        cells[9] = int(cells[9]) + rng.choice((-1, 1)) * rng.choice((1_000, 10_000, 100_000))  # January mistyped
+        cells[9] = cast(int, cells[9]) + rng.choice((-1, 1)) * rng.choice((1_000, 10_000, 100_000))  # January mistyped
         truth["executed_m01"] = cells[9]
         truth["variations"] = ["subtotal_typo"]
     _expected_checks(body)
@@ -194,9 +195,9 @@ def write_ward(landing: Path, ward: WardInput, seed: int, scale: float, populati
     write_table_xlsx(path, "Thu chi NS", titles, LABELS, [cells for cells, _ in body], header_rows=HEADER_ROWS)
     relative = f"{ward.code}/ngan_sach/{path.name}"
     first = TITLES + HEADER_ROWS + 1
-    truth = [{**t, "former_ward_code": ward.code, "dataset": DATASET, "source_file": relative, "source_row": first + i}
-             for i, (_, t) in enumerate(body)]  # fmt: skip
-    return [path], truth
+    rows = [{**t, "former_ward_code": ward.code, "dataset": DATASET, "source_file": relative, "source_row": first + i}
+            for i, (_, t) in enumerate(body)]  # fmt: skip
+    return [path], rows
 
 
 def _total_row(number: str, flow: str, group: str, label: str, lines: list) -> tuple[list[object], dict[str, object]]:
@@ -260,7 +261,8 @@ def _expected_checks(body: list[tuple[list[object], dict[str, object]]]) -> None
                  and (truth["item_group"] is None or t["item_group"] == truth["item_group"])]  # fmt: skip
         balanced = True
         for i, field in enumerate(AMOUNTS):
-            readable = sum(int(t[field]) for t in scope if f"{field}_unparseable" not in t["expected_rules"])  # type: ignore[call-overload]
+            readable = sum(cast(int, t[field]) for t in scope
+                           if f"{field}_unparseable" not in cast(list, t["expected_rules"]))  # fmt: skip
             if readable != cells[8 + i]:
                 balanced = False
         truth["expected_total_check"] = "balanced" if balanced else "unbalanced"

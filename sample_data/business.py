@@ -133,7 +133,7 @@ def write_ward(landing: Path, ward: WardInput, seed: int, scale: float, populati
         seq += rng.randint(1, 4)
         number = f"01{letter}8{int(ward.code):03d}{seq:05d}"
         hh = home[owner.pid]
-        label, sector, _ = pick(rng, tuple(((t, c, w), w) for t, c, w in SECTORS))  # type: ignore[misc]
+        label, sector, _ = rng.choices(SECTORS, [weight for *_, weight in SECTORS])[0]
         status = pick(rng, (("active", 85), ("suspended", 7), ("ceased", 8)))
         capital = rng.randrange(20, 2000) * 1_000_000
         registered = date(2008, 1, 1) + timedelta(days=rng.randrange((AS_OF - date(2008, 1, 1)).days))

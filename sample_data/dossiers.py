@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import cast
 
 import pyarrow as pa
 
@@ -334,7 +335,7 @@ def _render(rng: random.Random, d: _Dossier, party: object, vendor: str) -> _Row
     elif defect == "procedure_code_malformed":
         code = d.procedure.code
         cells["procedure_code"] = rng.choice((code[:-1], "l" + code[1:], code.replace(".", ""), code.replace(".", ",")))
-    truth = {
+    truth: dict[str, object] = {
         "source_record_id": d.number,
         "expected_disposition": QUARANTINE if defect else LOADED,
         "expected_rules": [defect] if defect else sorted(flags),
@@ -372,10 +373,10 @@ def _write_pages(rng: random.Random, directory: Path, ward: WardInput, rows: lis
                     cells["status"] = A_STATUS["processing" if row.truth["status"] == "finished" else "received"]
                     cells["finished_at"] = ""
                     copy.update(expected_disposition=QUARANTINE, expected_rules=[RECORD_ID_DUPLICATE],
-                                variations=[*row.truth["variations"], "stale_copy"])  # fmt: skip
+                                variations=[*cast(list, row.truth["variations"]), "stale_copy"])  # fmt: skip
                 else:
                     copy.update(expected_disposition=SET_ASIDE, expected_rules=[], expected_row_kind="exact_copy",
-                                variations=[*row.truth["variations"], "page_copy"])  # fmt: skip
+                                variations=[*cast(list, row.truth["variations"]), "page_copy"])  # fmt: skip
                 written.append((cells, copy))
         written += [(row.cells, dict(row.truth)) for row in page]
         path = directory / f"hoso_2025H1_trang{number:02d}.csv"

@@ -119,7 +119,7 @@ def write_ward(landing: Path, ward: WardInput, seed: int, scale: float, populati
     for n, received in enumerate(received_days, start=1):
         per_year[received.year] = per_year.get(received.year, 0) + 1
         number = f"{per_year[received.year]:03d}/{received.year}/ĐT"
-        text, kind = pick(rng, tuple(((t, c), w) for t, c, w in TYPES))  # type: ignore[arg-type]
+        text, kind, _ = rng.choices(TYPES, [weight for *_, weight in TYPES])[0]
         status, resolved = _status(rng, received)
         defect = None
         roll = rng.random()

@@ -3,12 +3,10 @@
 The standard method (NHGIS crosswalks, ONS code history): a former ward's aggregate goes to each new ward in
 proportion to the former ward's records that were routed there, counted from the routed records themselves.
 
-| basis | counted | for |
-|---|---|---|
-| ``population`` | accepted resident records (``resident_record``) by new ward | social indicators |
-| ``households`` | distinct source households (``household_id``) of those records by new ward | per-household indicators |
-| ``business_households`` | accepted business-household records by new ward | economic indicators |
-| ``budget`` | the ``population`` weights (rule: a ward's revenue and spending follow its residents) | budget baselines |
+- ``population``: accepted resident records (``resident_record``) by new ward; for social indicators;
+- ``households``: distinct source households (``household_id``) of those records by new ward;
+- ``business_households``: accepted business-household records by new ward; for economic indicators;
+- ``budget``: the ``population`` weights (the rule: a ward's revenue and spending follow its residents).
 
 A former ward with one successor gives it weight 1 (``sole successor``), whatever was counted. A split former
 ward whose basis has no routed record falls back to its population weights (``fallback: population``), and

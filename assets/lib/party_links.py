@@ -48,18 +48,20 @@ class PersonIndex:
             if isinstance(name, str) and name and born is not None and precision == "day":
                 self.by_name_dob[(name, born)].add(int(key))
 
-    def find(self, national_id: object, name_key: object, born: object, precision: object) -> tuple[int | None, str, int]:
+    def find(
+        self, national_id: object, name_key: object, born: object, precision: object
+    ) -> tuple[int | None, str, int]:
         """(person key or None, method, candidates) for one record's identifiers."""
         has_id = isinstance(national_id, str) and bool(national_id)
-        if has_id:
-            found = self.by_id.get(national_id, set())  # type: ignore[arg-type]
+        if isinstance(national_id, str) and national_id:
+            found = self.by_id.get(national_id, set())
             if len(found) == 1:
                 return next(iter(found)), NATIONAL_ID, 1
             if len(found) > 1:
                 return None, AMBIGUOUS, len(found)
         has_name_dob = isinstance(name_key, str) and bool(name_key) and born is not None and precision == "day"
-        if has_name_dob:
-            found = self.by_name_dob.get((name_key, born), set())  # type: ignore[arg-type]
+        if isinstance(name_key, str) and has_name_dob:
+            found = self.by_name_dob.get((name_key, born), set())
             if len(found) == 1:
                 return next(iter(found)), NAME_AND_BIRTH_DATE, 1
             if len(found) > 1:
@@ -119,7 +121,7 @@ def link_frame(records: pd.DataFrame, dataset: Dataset, index: PersonIndex) -> p
                 "role": role.role, "person_key": key, "match_method": method, "candidates": candidates,
                 "source_file": file, "source_row": row, "file_sha256": sha,
             })  # fmt: skip
-    columns = [c.name for c in w.record_person_link.columns if c.name not in ("run_id", "record_hash")]
-    frame = pd.DataFrame(rows, columns=columns)
+    names = [c.name for c in w.record_person_link.columns if c.name not in ("run_id", "record_hash")]
+    frame = pd.DataFrame(rows, columns=names)
     frame["person_key"] = frame["person_key"].astype("Int64")
     return frame
