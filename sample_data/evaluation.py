@@ -244,7 +244,7 @@ def evaluate_party_links(
              residents["date_of_birth"], residents["dob_precision"], strict=True) if precision == "day"}  # fmt: skip
     identifiable = [
         isinstance(p, str)
-        and ((p, i) in ids or (p, n, d) in names)
+        and ((isinstance(i, str) and (p, i) in ids) or (d is not None and not pd.isna(d) and (p, n, d) in names))
         for p, i, n, d in zip(merged["expected_person_id"], merged["written_id"], merged["written_name"],
                               merged["written_dob"], strict=True)
     ]  # fmt: skip

@@ -206,7 +206,16 @@ def test_a_person_is_linked_only_when_the_identifiers_name_exactly_one():
         columns=["person_key", "national_id", "name_key", "date_of_birth", "dob_precision"]))  # fmt: skip
     assert index.find("012345678", None, None, None) == (1, NATIONAL_ID, 1)  # a CMND in one roster is enough
     assert index.find(None, "nguyen van an", born, "day") == (1, NAME_AND_BIRTH_DATE, 1)
-    assert index.find("001099999999", "nguyen van an", born, "day") == (1, NAME_AND_BIRTH_DATE, 1)
+    assert index.find("099999999", "nguyen van an", born, "day") == (1, NAME_AND_BIRTH_DATE, 1)  # unknown CMND
     assert index.find(None, "le van cuong", born, "day") == (None, AMBIGUOUS, 2)  # namesakes born the same day
     assert index.find(None, "tran thi binh", dt.date(1990, 1, 1), "day") == (None, NO_MATCH, 0)  # year-only record
     assert index.find(None, "nguyen van an", None, None) == (None, NO_IDENTIFIER, 0)
+
+
+def test_a_cccd_that_is_not_the_persons_rules_out_a_name_and_birth_date_match():
+    born = dt.date(1985, 3, 30)
+    index = PersonIndex(pd.DataFrame([(1, "001085012345", "nguyen van an", born, "day")],
+                                     columns=["person_key", "national_id", "name_key", "date_of_birth",
+                                              "dob_precision"]))  # fmt: skip
+    assert index.find("038085099999", "nguyen van an", born, "day") == (None, NO_MATCH, 0)  # another CCCD: another man
+    assert index.find("123456789", "nguyen van an", born, "day") == (1, NAME_AND_BIRTH_DATE, 1)  # a CMND nobody has

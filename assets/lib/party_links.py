@@ -8,7 +8,8 @@ name, the national ID and the date of birth), and every accepted record of it ge
 1. ``national_id``: the record's CCCD or CMND (normalised as in every roster: zeros of numeric cells restored)
    equals the ID of the accepted resident records of exactly one current person;
 2. ``name_and_birth_date``: when the ID is absent or matches nobody, the folded name (tone placement and case
-   folded, marks kept) and the full date of birth match the resident records of exactly one person;
+   folded, marks kept) and the full date of birth match the resident records of exactly one person — not counting
+   a person whose records carry another CCCD than the record's (two different CCCDs are two people);
 3. otherwise ``ambiguous`` (several persons match), ``no_match`` (identifiers given, nobody matches) or
    ``no_identifier`` (neither an ID nor a name with a full date of birth).
 
@@ -31,6 +32,7 @@ from schemas.datasets import Dataset, PersonRole
 NATIONAL_ID, NAME_AND_BIRTH_DATE = "national_id", "name_and_birth_date"
 AMBIGUOUS, NO_MATCH, NO_IDENTIFIER = "ambiguous", "no_match", "no_identifier"
 METHODS = (NATIONAL_ID, NAME_AND_BIRTH_DATE, AMBIGUOUS, NO_MATCH, NO_IDENTIFIER)
+CCCD_LENGTH = 12
 
 
 class PersonIndex:
@@ -40,11 +42,14 @@ class PersonIndex:
         """``residents``: person_key, national_id, name_key, date_of_birth, dob_precision per resident record."""
         self.by_id: dict[str, set[int]] = defaultdict(set)
         self.by_name_dob: dict[tuple[str, object], set[int]] = defaultdict(set)
+        self.cccds: dict[int, set[str]] = defaultdict(set)  # each person's 12-digit IDs
         for key, nid, name, born, precision in residents[
             ["person_key", "national_id", "name_key", "date_of_birth", "dob_precision"]
         ].itertuples(index=False, name=None):
             if isinstance(nid, str) and nid:
                 self.by_id[nid].add(int(key))
+                if len(nid) == CCCD_LENGTH:
+                    self.cccds[int(key)].add(nid)
             if isinstance(name, str) and name and born is not None and precision == "day":
                 self.by_name_dob[(name, born)].add(int(key))
 
@@ -62,6 +67,9 @@ class PersonIndex:
         has_name_dob = isinstance(name_key, str) and bool(name_key) and born is not None and precision == "day"
         if isinstance(name_key, str) and has_name_dob:
             found = self.by_name_dob.get((name_key, born), set())
+            if isinstance(national_id, str) and len(national_id) == CCCD_LENGTH:
+                # A CCCD on the record that is not the person's CCCD says it is someone else of that name and birth.
+                found = {k for k in found if not self.cccds.get(k) or national_id in self.cccds[k]}
             if len(found) == 1:
                 return next(iter(found)), NAME_AND_BIRTH_DATE, 1
             if len(found) > 1:
