@@ -24,7 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assets.lib.warehouse import warehouse_from_url  # noqa: E402
-from sample_data.evaluation import PersonMetrics, evaluate_persons, evaluate_residents  # noqa: E402
+from sample_data.evaluation import (  # noqa: E402
+    PersonMetrics,
+    evaluate_dataset,
+    evaluate_party_links,
+    evaluate_persons,
+    evaluate_residents,
+)
 from schemas.manifest import scan_manifests  # noqa: E402
 
 
@@ -146,6 +152,8 @@ def main() -> int:
     wh = warehouse_from_url(url)
     metrics = evaluate_residents(wh, truth)
     persons = evaluate_persons(wh, truth)
+    others = {d: evaluate_dataset(wh, truth, d) for d in ("dossiers", "budget", "petitions", "business_households")}
+    links = {d: evaluate_party_links(wh, truth, d) for d in ("dossiers", "petitions", "business_households")}
     wh.engine.dispose()
 
     stages: dict[str, list[float]] = {}
@@ -162,11 +170,21 @@ def main() -> int:
     for stage, values in stages.items():
         print(f"    {stage:<24} {sum(values):8.1f} s   peak {peaks[stage]:7.0f} MB")
     link = stats.get("link", {})
-    print(f"    {'persons (link, all)':<24} {link.get('seconds', 0):8.1f} s   peak {link.get('peak_mb', 0):7.0f} MB")
+    print(f"    {'link job (all wards)':<24} {link.get('seconds', 0):8.1f} s   peak {link.get('peak_mb', 0):7.0f} MB")
+    print("  rows per dataset:", json.dumps(stats.get("datasets", {})))
     print("  accuracy against the generator's truth:")
     for key, value in metrics.as_dict().items():
         print(f"    {key:<24} {value:.4f}" if isinstance(value, float) else f"    {key:<24} {value:,}")
     print_person_metrics(persons)
+    print("  other datasets against the truth (rows, unaccounted, wrong place, wrong rules/flags/reasons, totals):")
+    for dataset, m in others.items():
+        wrong = m.rule_mismatches + m.flag_mismatches + m.reason_mismatches
+        print(f"    {dataset:<24} {m.truth_rows:,} rows, {m.unaccounted} unaccounted, {m.disposition_mismatches} "
+              f"misplaced, {wrong} wrong reasons, {m.total_check_mismatches} wrong total checks")
+    print("  persons named by other records (precision, recall over identifiable):")
+    for dataset, lm in links.items():
+        print(f"    {dataset:<24} {lm.linked:,}/{lm.records:,} linked, precision {lm.precision:.4f}, recall "
+              f"{lm.recall:.4f}, outsiders linked {lm.outsiders_linked}")
     if not args.keep:
         shutil.rmtree(work)
     return 0

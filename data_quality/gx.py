@@ -76,12 +76,24 @@ def _context() -> gx.data_context.AbstractDataContext:
 
 
 def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list[gxe.Expectation]) -> list[ExpectationOutcome]:
-    """Validate ``frame`` (which has a unique integer ``_row_key`` column) and return failing keys per rule."""
+    """Validate ``frame`` (which has a unique integer ``_row_key`` column) and return failing keys per rule.
+
+    An expectation over a column without a single value is not sent to GX: every column-map expectation but
+    not-null ignores missing values, so it holds there by definition (an error column of a clean partition is
+    all null). This keeps a partition's validation to the expectations that can fail, which matters with many
+    small partitions (GX spends ~25 ms per expectation on building its metric graph).
+    """
     if frame.empty:
-        return [
-            ExpectationOutcome((e.meta or {})["rule"], type(e).__name__, str(getattr(e, "column", "")), True, 0, ())
-            for e in expectations
-        ]
+        return [_holds(e, 0) for e in expectations]
+    trivial = [
+        e for e in expectations
+        if not isinstance(e, gxe.ExpectColumnValuesToNotBeNull)
+        and not frame[str(getattr(e, "column", ""))].notna().any()
+    ]  # fmt: skip
+    skipped = {id(e) for e in trivial}
+    expectations = [e for e in expectations if id(e) not in skipped]
+    if not expectations:
+        return [_holds(e, 0) for e in trivial]
     with _lock:  # the ephemeral context is shared; GX is not thread-safe
         context = _context()
         name = f"{suite_name}_{id(frame)}"
@@ -119,4 +131,9 @@ def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list[gxe.Expec
                 failed_keys=keys,
             )
         )
-    return outcomes
+    return outcomes + [_holds(e, 0) for e in trivial]
+
+
+def _holds(e: gxe.Expectation, evaluated: int) -> ExpectationOutcome:
+    return ExpectationOutcome((e.meta or {})["rule"], type(e).__name__, str(getattr(e, "column", "")), True,
+                              evaluated, ())  # fmt: skip

@@ -101,6 +101,42 @@ def date_rules(field: Field, prefix: str, what: str, disposition: Disposition = 
     return tuple(rules)
 
 
+def amount_rules(field: Field, prefix: str, what: str, disposition: Disposition = "quarantine") -> tuple[Rule, ...]:
+    """The rules of an amount field: empty (when required), no number in either style ("12tr", "1.234.56")."""
+    error = checked(field.name, "error")
+    rules = (
+        [Rule(f"{prefix}_missing", field.name, disposition, f"{what} is empty",
+              Expect("not_in_set", error, ("missing",)))]  # fmt: skip
+        if field.required
+        else []
+    )
+    rules.append(
+        Rule(f"{prefix}_unparseable", field.name, disposition,
+             f"{what} is no amount (neither 1.234.567 nor 1,234,567 nor a number cell)",
+             Expect("not_in_set", error, ("unparseable",)))
+    )  # fmt: skip
+    return tuple(rules)
+
+
+def pattern_rule(field: Field, name: str, disposition: Disposition = "quarantine") -> Rule:
+    """The rule of a field declared with a ``pattern``: every value (as written, trimmed) must match it."""
+    if field.pattern is None:
+        raise ValueError(f"field {field.name} declares no pattern")
+    return Rule(name, field.name, disposition, f"{field.name} does not match {field.pattern}",
+                Expect("match_regex", checked(field.name, "value"), regex=field.pattern))  # fmt: skip
+
+
+def category_rule(field: Field, name: str, disposition: Disposition = "quarantine") -> Rule:
+    """A coded field whose value is not in the manifest's value map (an unknown status code, "?")."""
+    what = "empty or not" if field.required else "not"
+    rule_expect = (
+        Expect("not_null", checked(field.name, "value"))
+        if field.required
+        else Expect("not_in_set", checked(field.name, "error"), ("unmapped",))
+    )
+    return Rule(name, field.name, disposition, f"{field.name} is {what} in the manifest's value map", rule_expect)
+
+
 # ---- the registry ------------------------------------------------------------------------------------------------
 @cache
 def _suites() -> Mapping[str, tuple[Rule, ...]]:

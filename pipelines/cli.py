@@ -80,7 +80,8 @@ def _peak_rss_mb() -> float:
 def failure_text(event: Any) -> str:
     """One line for a failed step: the project's own message (built from masked values where it was raised:
     ward, file, row, column), or only the error's type for anything else, whose text may echo a value."""
-    data = event.dagster_event.event_specific_data if event.dagster_event else None
+    dagster_event = getattr(event, "dagster_event", event)  # an event log entry, or the event itself
+    data = dagster_event.event_specific_data if dagster_event else None
     user = getattr(data, "user_failure_data", None)
     if user is not None and user.description:
         return " ".join(user.description.split())
@@ -165,7 +166,7 @@ def _execute(
     console: Any,
     selected: set[str] | None = None,
 ) -> int:
-    from dagster import DagsterInstance
+    from dagster import AssetKey, DagsterInstance
     from dagster._core.utils import make_new_run_id
     from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -259,8 +260,15 @@ def _execute(
 
             instance.add_event_listener(run_id, listen)
             t0 = time.perf_counter()
+            # Only the stages of the datasets this former ward delivered (the others would be skipped one by one).
             result = job.execute_in_process(
-                run_config=quiet, partition_key=code, instance=instance, run_id=run_id, raise_on_error=False, tags=tags
+                run_config=quiet,
+                partition_key=code,
+                instance=instance,
+                run_id=run_id,
+                raise_on_error=False,
+                asset_selection=[AssetKey(name) for name in stages],
+                tags=tags,
             )
             outcome.seconds = time.perf_counter() - t0
             outcome.status = "ok" if result.success else "failed"
@@ -282,7 +290,9 @@ def _execute(
             )
 
     summary = _summary(defs.resources["warehouse"].warehouse, codes)
+    per_dataset = _dataset_summary(defs.resources["warehouse"].warehouse, codes)
     _print_summary(console, settings, codes, outcomes, summary, time.perf_counter() - started)
+    _print_datasets(console, per_dataset)
     if not link_ok:
         console.print(f"[red]linking persons failed:[/] {escape(str(link_stats.get('detail', '')))}", soft_wrap=True)
     _print_hints(console, settings, home)
@@ -300,6 +310,7 @@ def _execute(
                 for o in outcomes.values()
             },
             "link": link_stats,
+            "datasets": per_dataset,
         }
         Path(args.stats).write_text(json.dumps(stats, indent=2), encoding="utf-8")
     failed = [o for o in outcomes.values() if o.status == "failed"]
@@ -331,6 +342,21 @@ def _print_summary(
             # One line per problem, never wrapped: it names ward, file, row and column; people grep for it.
             colour = "red" if o.status == "failed" else "yellow"
             console.print(f"[{colour}]{o.code} {o.status}:[/] {escape(o.detail)}", soft_wrap=True)
+
+
+def _print_datasets(console: Any, per_dataset: dict[str, dict[str, int]]) -> None:
+    from rich.table import Table
+
+    if not per_dataset:
+        return
+    table = Table(title="rows per dataset (set apart: report totals, rows an export repeated)")
+    columns = ("dataset", "rows read", "loaded", "quarantined", "review", "set apart")
+    for col in columns:
+        table.add_column(col, justify="left" if col == "dataset" else "right")
+    for name, counts in per_dataset.items():
+        shown = (f"{counts.get(k, 0):,}" for k in ("read", "loaded", "quarantined", "review", "set_aside"))
+        table.add_row(name, *shown)
+    console.print(table)
 
 
 def _print_hints(console: Any, settings: Any, home: str | None) -> None:
@@ -365,7 +391,7 @@ def _summary(warehouse: Any, codes: list[str]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {code: {} for code in codes}
     with warehouse.engine.connect() as conn:
         tables = [("loaded", t) for t in w.RECORD_TABLES.values()]
-        tables += [("quarantined", w.quarantine), ("review", w.review_queue)]
+        tables += [("quarantined", w.quarantine), ("review", w.review_queue), ("set_aside", w.nonrecord_row)]
         for name, table in tables:
             for code, n in conn.execute(
                 sa.select(table.c.former_ward_code, sa.func.count()).group_by(table.c.former_ward_code)
@@ -379,8 +405,34 @@ def _summary(warehouse: Any, codes: list[str]) -> dict[str, dict[str, int]]:
             if code in out:
                 out[code]["persons"] = n
     for counts in out.values():
-        counts["read"] = counts.get("loaded", 0) + counts.get("quarantined", 0) + counts.get("review", 0)
+        counts["read"] = sum(counts.get(k, 0) for k in ("loaded", "quarantined", "review", "set_aside"))
     return out
+
+
+def _dataset_summary(warehouse: Any, codes: list[str]) -> dict[str, dict[str, int]]:
+    """Rows per dataset over the run's former wards: loaded, quarantined, review, set apart (totals, copies)."""
+    import sqlalchemy as sa
+
+    from schemas import warehouse as w
+
+    out: dict[str, dict[str, int]] = {name: {} for name in w.RECORD_TABLES}
+    with warehouse.engine.connect() as conn:
+        for name, table in w.RECORD_TABLES.items():
+            count = sa.select(sa.func.count()).select_from(table).where(table.c.former_ward_code.in_(codes))
+            out[name]["loaded"] = int(conn.execute(count).scalar_one())
+        places = (("quarantined", w.quarantine), ("review", w.review_queue), ("set_aside", w.nonrecord_row))
+        for column, table in places:
+            statement = (
+                sa.select(table.c.dataset, sa.func.count())
+                .where(table.c.former_ward_code.in_(codes))
+                .group_by(table.c.dataset)
+            )
+            for dataset, n in conn.execute(statement):
+                if dataset in out:
+                    out[dataset][column] = int(n)
+    for counts in out.values():
+        counts["read"] = sum(counts.get(k, 0) for k in ("loaded", "quarantined", "review", "set_aside"))
+    return {name: counts for name, counts in out.items() if counts["read"]}
 
 
 def sample_data(args: argparse.Namespace) -> int:

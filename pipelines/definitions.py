@@ -21,10 +21,12 @@ from dagster import (
 )
 from dagster._utils.warnings import BetaWarning, PreviewWarning
 
+from assets.apportion import build_apportion_assets
 from assets.extract import build_extract_assets
 from assets.harmonise import build_harmonise_assets
 from assets.link import build_link_assets
 from assets.load import build_load_assets
+from assets.party_links import build_party_link_assets
 from assets.reference import build_reference_assets
 from assets.resources import DeploymentSettings, StagingIOManager, WarehouseResource
 from assets.route import build_route_assets
@@ -33,7 +35,16 @@ from pipelines.automation import LINK_TAG, build_automation
 from pipelines.settings import build_settings
 from schemas.admin_units import former_wards_of_many
 from schemas.datasets import registry
-from schemas.names import DIM_ADMIN_UNIT, JOB_FORMER_WARD, JOB_LINK, JOB_REFERENCE, PERSONS, partition_stages
+from schemas.names import (
+    CROSSWALK_WEIGHTS,
+    DIM_ADMIN_UNIT,
+    JOB_FORMER_WARD,
+    JOB_LINK,
+    JOB_REFERENCE,
+    PARTY_LINKS,
+    PERSONS,
+    partition_stages,
+)
 
 # Partitioned asset checks are a preview feature in Dagster 1.13; we rely on them knowingly.
 warnings.filterwarnings("ignore", category=PreviewWarning)
@@ -67,11 +78,21 @@ def build_definitions(settings: DeploymentSettings) -> Definitions:
         description="Extract, validate, harmonise, route and load one former ward's records, every dataset.",
     )
     link_job = define_asset_job(
-        JOB_LINK, selection=[PERSONS], description="Link persons across all former wards.", tags={LINK_TAG: "1"}
+        JOB_LINK,
+        selection=[PERSONS, PARTY_LINKS, CROSSWALK_WEIGHTS],
+        description="Across all former wards: link persons, link the persons other records name, and compute the "
+        "apportioning weights.",
+        tags={LINK_TAG: "1"},
     )
     automation = build_automation(codes, ward_job, link_job)
     return Definitions(
-        assets=[*build_reference_assets(), *staged, *build_link_assets()],
+        assets=[
+            *build_reference_assets(),
+            *staged,
+            *build_link_assets(),
+            *build_party_link_assets(),
+            *build_apportion_assets(),
+        ],
         jobs=[
             define_asset_job(JOB_REFERENCE, selection=[DIM_ADMIN_UNIT], description="Load the admin-unit registry."),
             ward_job,

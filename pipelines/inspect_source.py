@@ -92,8 +92,15 @@ def inspect_manifest(path: Path, landing: Path, *, rows: int = 10, unmasked: boo
     lines += ["", f"first {len(head)} rows{'' if unmasked else ' (personal values masked; --unmasked shows them)'}:"]
     lines.append(_table(first))
     quarantined = int((validated[c.DISPOSITION] == c.QUARANTINED).sum())
-    lines += ["", f"validation of all {len(validated):,} rows: {len(validated) - quarantined:,} accepted, "
-                  f"{quarantined:,} to quarantine (routing to new wards happens in a run)"]  # fmt: skip
+    aside = validated[validated[c.DISPOSITION] == c.SET_ASIDE]
+    apart = ""
+    if len(aside):
+        kinds = ", ".join(f"{n} {kind}" for kind, n in aside[c.ROW_KIND].value_counts().sort_index().items())
+        off = int((aside[c.TOTAL_CHECK] == "unbalanced").sum())
+        apart = f", {len(aside):,} set apart ({kinds}; {off} total(s) unbalanced)"
+    accepted = len(validated) - quarantined - len(aside)
+    lines += ["", f"validation of all {len(validated):,} rows: {accepted:,} accepted, "
+                  f"{quarantined:,} to quarantine{apart} (routing to new wards happens in a run)"]  # fmt: skip
     for r in rules_for(dataset.name):
         if counts.get(r.name):
             lines.append(f"  {r.name} ({r.disposition}): {counts[r.name]:,} — {r.description}")

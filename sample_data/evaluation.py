@@ -1,11 +1,13 @@
-"""Measure a warehouse against the sample generator's truth: dispositions, routing, accounting.
+"""Measure a warehouse against the sample generator's truth: dispositions, routing, accounting, party links.
 
 Used by the end-to-end tests and the benchmark, so both report the same numbers. Records are matched on
-(former ward, source file, source row): every truth row names the file and row it was written to.
+(former ward, source file, source row): every truth row names the file and row it was written to. One function
+serves every dataset (``evaluate_dataset``): the truth of each has the same key and verdict columns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -14,18 +16,20 @@ import sqlalchemy as sa
 
 from assets.lib.vietnamese import match_key
 from assets.lib.warehouse import Warehouse
+from sample_data.truth import dataset_truth_file
 from schemas import warehouse as w
 from schemas.canonical import split_names
+from schemas.datasets import registry
 
 TRUTH_FILE = "residents_truth.parquet"
 _KEY = ["former_ward_code", "source_file", "source_row"]
 
 
 @dataclass(frozen=True)
-class ResidentMetrics:
+class DatasetMetrics:
     truth_rows: int
     warehouse_rows: int
-    unaccounted: int  # truth rows in none of the three tables
+    unaccounted: int  # truth rows in none of the tables
     doubled: int  # truth rows in more than one place
     quarantine_precision: float
     quarantine_recall: float
@@ -37,41 +41,63 @@ class ResidentMetrics:
     rule_mismatches: int  # quarantine: the set of broken rules
     flag_mismatches: int  # loaded: the set of data-quality flags
     reason_mismatches: int  # review: the reason
+    disposition_mismatches: int = 0  # rows whose place differs from the truth's
+    set_aside_mismatches: int = 0  # rows set apart (total, exact copy) of another kind than the truth's
+    total_check_mismatches: int = 0  # totals whose check (balanced / unbalanced) differs from the truth's
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
+
+
+# The residents' metrics are the generic ones (the name is kept for the benchmark and its readers).
+ResidentMetrics = DatasetMetrics
 
 
 def _ratio(num: int, den: int) -> float:
     return num / den if den else 1.0
 
 
-def load_truth(truth_dir: Path) -> pd.DataFrame:
-    truth = pd.read_parquet(truth_dir / TRUTH_FILE)
+def load_truth(truth_dir: Path, dataset: str = "residents", wards: Collection[str] | None = None) -> pd.DataFrame:
+    """A dataset's truth (one row per written source row), optionally of some former wards only."""
+    name = TRUTH_FILE if dataset == "residents" else dataset_truth_file(dataset)
+    truth = pd.read_parquet(truth_dir / name)
     truth["source_row"] = truth["source_row"].astype("int64")
+    if wards is not None:
+        truth = truth[truth["former_ward_code"].isin(list(wards))].reset_index(drop=True)
     return truth
 
 
-def warehouse_dispositions(warehouse: Warehouse) -> pd.DataFrame:
-    """One row per warehouse placement of a source row: where it went, its new ward (if loaded), and why
-    (``reasons``: the quarantine rules, the data-quality flags of a loaded record, or the review reason)."""
+def warehouse_dispositions(warehouse: Warehouse, dataset: str = "residents") -> pd.DataFrame:
+    """One row per warehouse placement of a source row of ``dataset``: where it went, its new ward (if loaded and
+    routed), why (``reasons``: the quarantine rules, the flags of a loaded record, or the review reason), and for
+    a row set apart its kind and total check."""
+    spec = registry()[dataset]
+    record_table = w.RECORD_TABLES[dataset]
     parts = []
     with warehouse.engine.connect() as conn:
         for disposition, table in (
-            ("loaded", w.resident_record),
+            ("loaded", record_table),
             ("quarantine", w.quarantine),
             ("review", w.review_queue),
+            ("set_aside", w.nonrecord_row),
         ):
             cols: list[sa.ColumnElement] = [table.c.former_ward_code, table.c.source_file, table.c.source_row]
-            if table is w.resident_record:
-                cols += [table.c.new_ward_code, table.c.dq_flags.label("reasons")]
+            if table is record_table:
+                cols.append(table.c.new_ward_code if spec.routed else sa.null().label("new_ward_code"))
+                cols.append(table.c.dq_flags.label("reasons"))
             if table is w.review_queue:
                 cols.append(table.c.reason.label("reasons"))
-            frame = warehouse.read_frame(conn, sa.select(*cols))
+            if table is w.nonrecord_row:
+                cols += [table.c.kind, table.c.total_check]
+            statement = sa.select(*cols)
+            if table is not record_table:
+                statement = statement.where(table.c.dataset == dataset)
+            frame = warehouse.read_frame(conn, statement)
             frame["disposition"] = disposition
             parts.append(frame)
+        q = w.quarantine_rule
         rules = warehouse.read_frame(
-            conn, sa.select(w.quarantine_rule.c.source_file, w.quarantine_rule.c.source_row, w.quarantine_rule.c.rule)
+            conn, sa.select(q.c.source_file, q.c.source_row, q.c.rule).where(q.c.dataset == dataset)
         )
     out = pd.concat(parts, ignore_index=True)
     out["source_row"] = out["source_row"].astype("int64")
@@ -85,14 +111,19 @@ def warehouse_dispositions(warehouse: Warehouse) -> pd.DataFrame:
     return out
 
 
-def evaluate_residents(warehouse: Warehouse, truth_dir: Path) -> ResidentMetrics:
-    truth = load_truth(truth_dir)
-    placed = warehouse_dispositions(warehouse)
+def evaluate_dataset(
+    warehouse: Warehouse, truth_dir: Path, dataset: str = "residents", wards: Collection[str] | None = None
+) -> DatasetMetrics:
+    """Where every source row of ``dataset`` went, and why, against the truth (of ``wards`` only, if given)."""
+    truth = load_truth(truth_dir, dataset, wards)
+    placed = warehouse_dispositions(warehouse, dataset)
+    if wards is not None:
+        placed = placed[placed["former_ward_code"].isin(list(wards))]
     counts = placed.groupby(_KEY).size().rename("placements").reset_index()
     joined = truth.merge(counts, on=_KEY, how="left")
     unaccounted = int(joined["placements"].isna().sum())
     doubled = int((joined["placements"] > 1).sum())
-    merged = truth.merge(placed.drop_duplicates(_KEY), on=_KEY, how="left")
+    merged = truth.merge(placed.drop_duplicates(_KEY), on=_KEY, how="left", suffixes=("", "_found"))
 
     def pr(kind: str) -> tuple[float, float]:
         predicted = merged["disposition"] == kind
@@ -104,13 +135,25 @@ def evaluate_residents(warehouse: Warehouse, truth_dir: Path) -> ResidentMetrics
     qp, qr = pr("quarantine")
     rp, rr = pr("review")
     routable = merged[merged["expected_disposition"] == "loaded"]
-    right = (routable["disposition"] == "loaded") & (routable["new_ward_code"] == routable["expected_new_ward_code"])
+    if registry()[dataset].routed:
+        right = (routable["disposition"] == "loaded") & (
+            routable["new_ward_code"] == routable["expected_new_ward_code"]
+        )
+        routing = _ratio(int(right.sum()), len(routable))
+    else:
+        routing = 1.0
 
     def mismatches(kind: str, expected: str) -> int:
         agree = merged[(merged["disposition"] == kind) & (merged["expected_disposition"] == kind)]
         return sum(frozenset(list(e)) != got for e, got in zip(agree[expected], agree["reasons"], strict=True))
 
-    return ResidentMetrics(
+    aside = merged[(merged["disposition"] == "set_aside") & (merged["expected_disposition"] == "set_aside")]
+    kinds_off = int((aside["kind"] != aside["expected_row_kind"]).sum()) if len(aside) else 0
+    totals_off = 0
+    if "expected_total_check" in aside.columns:
+        totals = aside[aside["expected_row_kind"] == "total"]
+        totals_off = int((totals["total_check"] != totals["expected_total_check"]).sum())
+    return DatasetMetrics(
         truth_rows=len(truth),
         warehouse_rows=len(placed),
         unaccounted=unaccounted,
@@ -119,11 +162,101 @@ def evaluate_residents(warehouse: Warehouse, truth_dir: Path) -> ResidentMetrics
         quarantine_recall=qr,
         review_precision=rp,
         review_recall=rr,
-        routing_accuracy=_ratio(int(right.sum()), len(routable)),
+        routing_accuracy=routing,
         routable=len(routable),
         rule_mismatches=mismatches("quarantine", "expected_rules"),
         flag_mismatches=mismatches("loaded", "expected_flags"),
         reason_mismatches=mismatches("review", "expected_rules"),
+        disposition_mismatches=int((merged["disposition"] != merged["expected_disposition"]).sum()),
+        set_aside_mismatches=kinds_off,
+        total_check_mismatches=totals_off,
+    )
+
+
+def evaluate_residents(warehouse: Warehouse, truth_dir: Path) -> DatasetMetrics:
+    return evaluate_dataset(warehouse, truth_dir, "residents")
+
+
+@dataclass(frozen=True)
+class LinkMetrics:
+    """Party links (applicant, owner, petitioner → person) of one dataset against the truth."""
+
+    records: int  # link rows (accepted records naming a person)
+    linked: int
+    correct: int  # linked to the person the truth says
+    precision: float
+    identifiable: int  # the truth person has an accepted resident record with the record's ID (or name + birth)
+    recall: float  # among identifiable records: linked to the right person
+    outsiders_linked: int  # people from outside the wards linked to someone (must be 0)
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+def evaluate_party_links(
+    warehouse: Warehouse, truth_dir: Path, dataset: str, wards: Collection[str] | None = None
+) -> LinkMetrics:
+    spec = registry()[dataset]
+    role = spec.persons[0]
+    table = w.RECORD_TABLES[dataset]
+    link = w.record_person_link
+    residents_truth = load_truth(truth_dir, "residents")[_KEY + ["person_id"]]
+    truth = load_truth(truth_dir, dataset, wards)[_KEY + ["expected_person_id"]]
+    name_col = spec.field(role.name).column("key")
+    with warehouse.engine.connect() as conn:
+        links = warehouse.read_frame(conn, sa.select(link).where(link.c.dataset == dataset))
+        records = warehouse.read_frame(
+            conn,
+            sa.select(
+                table.c.former_ward_code, table.c.source_file, table.c.source_row,
+                (table.c[role.national_id] if role.national_id else sa.null()).label("written_id"),
+                table.c[name_col].label("written_name"),
+                (table.c[role.date_of_birth] if role.date_of_birth else sa.null()).label("written_dob"),
+            ),
+        )  # fmt: skip
+        residents = warehouse.read_frame(
+            conn,
+            sa.select(
+                w.person_source_xref.c.person_key, w.resident_record.c.former_ward_code,
+                w.resident_record.c.source_file, w.resident_record.c.source_row, w.resident_record.c.national_id,
+                w.resident_record.c.name_key, w.resident_record.c.date_of_birth, w.resident_record.c.dob_precision,
+            ).join(
+                w.resident_record,
+                sa.and_(*(w.resident_record.c[k] == w.person_source_xref.c[k]
+                          for k in ("former_ward_code", "dataset", "source_record_id"))),
+            ),
+        )  # fmt: skip
+    for frame in (links, records, residents):
+        frame["source_row"] = frame["source_row"].astype("int64")
+    residents = residents.merge(residents_truth, on=_KEY, how="inner")
+    # The truth person each person key stands for: the one most of its records belong to.
+    owner = residents.groupby(["person_key", "person_id"]).size().rename("n").reset_index()
+    owner = owner.sort_values(["person_key", "n"], ascending=[True, False]).drop_duplicates("person_key")
+    person_of_key = owner.set_index("person_key")["person_id"]
+    merged = links.merge(truth, on=_KEY, how="inner").merge(records, on=_KEY, how="left")
+    if wards is not None:
+        merged = merged[merged["former_ward_code"].isin(list(wards))]
+    merged["linked_person"] = merged["person_key"].map(person_of_key)
+    linked = merged["person_key"].notna()
+    correct = linked & (merged["linked_person"] == merged["expected_person_id"])
+    ids = set(zip(residents["person_id"], residents["national_id"], strict=True))
+    names = {(p, n, d) for p, n, d, precision in zip(residents["person_id"], residents["name_key"],
+             residents["date_of_birth"], residents["dob_precision"], strict=True) if precision == "day"}  # fmt: skip
+    identifiable = [
+        isinstance(p, str)
+        and ((isinstance(i, str) and (p, i) in ids) or (d is not None and not pd.isna(d) and (p, n, d) in names))
+        for p, i, n, d in zip(merged["expected_person_id"], merged["written_id"], merged["written_name"],
+                              merged["written_dob"], strict=True)
+    ]  # fmt: skip
+    identifiable_s = pd.Series(identifiable, index=merged.index)
+    return LinkMetrics(
+        records=len(merged),
+        linked=int(linked.sum()),
+        correct=int(correct.sum()),
+        precision=_ratio(int(correct.sum()), int(linked.sum())),
+        identifiable=int(identifiable_s.sum()),
+        recall=_ratio(int((correct & identifiable_s).sum()), int(identifiable_s.sum())),
+        outsiders_linked=int((linked & merged["expected_person_id"].isna()).sum()),
     )
 
 

@@ -11,11 +11,12 @@ import random
 import time
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from data_quality.rules import RECORD_ID_DUPLICATE
+from sample_data.datasets import write_other_datasets
 from sample_data.defects import DefectRates, Rendered, Renderer
 from sample_data.geography import RoutingTableUnusable, WardGeography, build_geography
 from sample_data.population import Household, Person, Population, build_population, residence_of
@@ -64,6 +65,8 @@ class GenerationReport:
     households: int
     dispositions: dict[str, int]
     seconds: float
+    # The other datasets: rows written per dataset and former ward (residents are ``rows_per_ward``).
+    dataset_rows: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def describe(self) -> str:
         """A plain-text summary for the command line (no personal data in it)."""
@@ -82,6 +85,8 @@ class GenerationReport:
         lines.append(f"  persons {self.persons:,}, households {self.households:,}")
         shares = ", ".join(f"{k} {v:,} ({v / total:.1%})" for k, v in self.dispositions.items()) if total else ""
         lines.append(f"  expected dispositions: {shares}")
+        for dataset, per_ward in self.dataset_rows.items():
+            lines.append(f"  {dataset}: {sum(per_ward.values()):,} rows in {len(per_ward)} former wards")
         return "\n".join(lines)
 
 
@@ -94,6 +99,7 @@ def generate(
     routing: Path | None = None,
     truth: Path | None = None,
     rates: DefectRates | None = None,
+    datasets: tuple[str, ...] | None = None,
 ) -> GenerationReport:
     """Write ``out/<former ward>/nhan_khau_2025-06.<ext>`` for every former ward of ``ward``, and the truth.
 
@@ -163,6 +169,9 @@ def generate(
     except BaseException:
         truth_writer.abort()
         raise
+    dataset_rows, other_files, other_truth = write_other_datasets(
+        out, truth_dir, formers, population, geographies, seed=seed, scale=scale, datasets=datasets
+    )
     return GenerationReport(
         landing=out,
         truth_dir=truth_dir,
@@ -170,12 +179,13 @@ def generate(
         scale=scale,
         rows_per_ward=rows_per_ward,
         profiles=profiles,
-        files=files,
-        truth_files=truth_files,
+        files=files + other_files,
+        truth_files=truth_files + other_truth,
         persons=len(population.persons),
         households=len({h.household_id for h in population.households}),
         dispositions=dict(sorted(dispositions.items())),
         seconds=time.perf_counter() - started,
+        dataset_rows=dataset_rows,
     )
 
 

@@ -155,10 +155,12 @@ def residence_of(listings: list[tuple[Household, Member]], as_of: date) -> Resid
 
 
 # fmt: off
-# Household types: (weight, builder name). Average size ≈ 3.3, as in Hanoi's inner districts.
+# Household types: (weight, builder name). Average size ≈ 3.2, as in Hanoi's inner districts. Weights and the
+# nuclear family's ages are calibrated so that the population's age structure follows the 2019 census for urban
+# Hanoi (0–14 ≈ 23%, 60+ ≈ 12%; sample_data/README.md "Age structure").
 _TYPES = (
-    (0.06, "single_elder"), (0.06, "single_young"), (0.04, "couple_young"), (0.08, "couple_old"),
-    (0.53, "nuclear"), (0.06, "single_parent"), (0.08, "three_gen_up"), (0.09, "three_gen_down"),
+    (0.045, "single_elder"), (0.06, "single_young"), (0.04, "couple_young"), (0.055, "couple_old"),
+    (0.58, "nuclear"), (0.06, "single_parent"), (0.09, "three_gen_up"), (0.07, "three_gen_down"),
 )
 # fmt: on
 
@@ -273,8 +275,8 @@ class _Builder:
 
     def _nuclear(self, hh: Household) -> None:
         rng = self.rng
-        husband, wife = self._couple(hh, rng.randint(27, 62))
-        count = rng.choices((1, 2, 3), (0.3, 0.55, 0.15))[0]
+        husband, wife = self._couple(hh, round(rng.triangular(24, 60, 32)))  # young parents are the most common
+        count = rng.choices((1, 2, 3), (0.25, 0.55, 0.2))[0]
         self._children(hh, husband, wife, count, "Con")
 
     def _single_parent(self, hh: Household) -> None:

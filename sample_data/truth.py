@@ -153,3 +153,39 @@ class TruthWriter:
 
 def empty_persons() -> dict[str, list[object]]:
     return {f.name: [] for f in PERSONS_SCHEMA}
+
+
+# ---- the other datasets: one file each, ``<dataset>_truth.parquet`` -------------------------------------------
+# Columns every dataset's truth has (residents_truth has its own, older layout with the same key and verdict).
+DATASET_TRUTH_COMMON = [
+    pa.field("former_ward_code", _STR, nullable=False),
+    pa.field("dataset", _STR, nullable=False),
+    pa.field("source_file", _STR, nullable=False),  # relative to the landing zone, POSIX
+    pa.field("source_row", pa.int64(), nullable=False),  # as the pipeline numbers rows
+    pa.field("source_record_id", _STR),  # as written; null where the id is derived from key fields
+    pa.field("expected_disposition", _STR, nullable=False),  # loaded | quarantine | review | set_aside
+    pa.field("expected_rules", _LIST, nullable=False),  # quarantine rules | flags (loaded) | review reason
+    pa.field("expected_flags", _LIST, nullable=False),  # flag rules of the written values
+    pa.field("expected_row_kind", _STR, nullable=False),  # record | total | exact_copy
+    pa.field("expected_new_ward_code", _STR),  # routed datasets: the new ward of the true address
+    pa.field("expected_person_id", _STR),  # the person a record names (applicant, owner), null: none / outsider
+]
+
+
+def dataset_truth_file(dataset: str) -> str:
+    return f"{dataset}_truth.parquet"
+
+
+def write_dataset_truth(directory: Path, dataset: str, rows: list[dict[str, object]], extra: list[pa.Field]) -> Path:
+    """Write one dataset's truth (common columns plus the dataset's own), atomically."""
+    schema = pa.schema([*DATASET_TRUTH_COMMON, *extra])
+    columns: dict[str, list[object]] = {f.name: [] for f in schema}
+    for row in rows:
+        for name, column in columns.items():
+            column.append(row.get(name))
+    directory.mkdir(parents=True, exist_ok=True)
+    final = directory / dataset_truth_file(dataset)
+    partial = directory / f".{final.name}.partial"
+    pq.write_table(pa.Table.from_pydict(columns, schema=schema), partial, compression="zstd")
+    partial.replace(final)
+    return final

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from assets.lib.codecs import encode_text
 from sample_data.profiles import AS_OF, Profile
@@ -35,6 +36,18 @@ def write_csv(path: Path, profile: Profile, rows: Sequence[Sequence[Cell]]) -> N
     for row in rows:
         writer.writerow(["" if cell is None else str(cell) for cell in row])
     path.write_bytes(encode_text(buffer.getvalue(), profile.encoding))
+
+
+def write_csv_rows(
+    path: Path, labels: Sequence[str], rows: Sequence[Sequence[object]], encoding: str, delimiter: str, line_end: str
+) -> None:
+    """A CSV file in a (possibly legacy) encoding: header, then the rows' cells as text (empty for None)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_end, quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(labels)
+    for row in rows:
+        writer.writerow(["" if cell is None else str(cell) for cell in row])
+    path.write_bytes(encode_text(buffer.getvalue(), encoding))
 
 
 def write_json(path: Path, profile: Profile, rows: Sequence[Sequence[Cell]], office: str) -> None:
@@ -102,6 +115,33 @@ def write_xlsx(path: Path, profile: Profile, rows: Sequence[Sequence[Cell]], tit
         else:
             sheet.write_string(r, 0, title, title_fmt)
     top = skip_rows
+    write_header(sheet, labels, top, header_rows, bold, profile.key)
+    first = top + header_rows
+    for i, row in enumerate(rows):
+        r = first + i
+        for c, cell in enumerate(row):
+            if cell is None or cell == "":
+                continue
+            if isinstance(cell, bool):
+                raise TypeError("boolean cells are not used in rosters")
+            if isinstance(cell, int):
+                sheet.write_number(r, c, cell)
+            elif isinstance(cell, date):
+                sheet.write_datetime(r, c, datetime(cell.year, cell.month, cell.day), date_fmt)
+            else:
+                sheet.write_string(r, c, cell)
+    if footer_rows:
+        r = first + len(rows)
+        sheet.merge_range(r, 0, r, min(3, width - 1), f"Tổng cộng: {len(rows)} người", bold)
+    sheet.set_column(0, 0, 6)
+    sheet.set_column(1, width - 1, 16)
+    workbook.close()
+
+
+def write_header(sheet: Any, labels: list[str], top: int, header_rows: int, bold: Any, what: str) -> None:
+    """A header of one row, or of two where labels are "Group / Column" (the group cell merged over its columns;
+    a label without a group merged over both rows)."""
+    width = len(labels)
     if header_rows == 2:
         splits = [label.split(" / ", 1) if " / " in label else [label] for label in labels]
         c = 0
@@ -125,26 +165,55 @@ def write_xlsx(path: Path, profile: Profile, rows: Sequence[Sequence[Cell]], tit
         for c, label in enumerate(labels):
             sheet.write_string(top, c, label, bold)
     else:
-        raise ValueError(f"profile {profile.key}: header_rows must be 1 or 2")
-    first = top + header_rows
+        raise ValueError(f"{what}: header_rows must be 1 or 2")
+
+
+def write_table_xlsx(
+    path: Path,
+    sheet_name: str,
+    titles: Sequence[str],
+    labels: list[str],
+    rows: Sequence[Sequence[object]],
+    header_rows: int = 1,
+) -> None:
+    """A formatted Excel table: title rows, a header (two rows with merged groups), typed cells (int/float as
+    number cells, ``date``/``datetime`` as date cells, text as text). Reproducible: fixed document time."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    workbook.set_properties({"title": titles[0] if titles else sheet_name, "author": "UBND", "created": _FIXED_TIME})
+    sheet = workbook.add_worksheet(sheet_name)
+    bold = workbook.add_format({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1})
+    title_fmt = workbook.add_format({"bold": True, "align": "center"})
+    date_fmt = workbook.add_format({"num_format": "dd/mm/yyyy"})
+    moment_fmt = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    amount_fmt = workbook.add_format({"num_format": "#,##0"})
+    width = len(labels)
+    for r, title in enumerate(titles):
+        if width > 1:
+            sheet.merge_range(r, 0, r, width - 1, title, title_fmt)
+        else:
+            sheet.write_string(r, 0, title, title_fmt)
+    write_header(sheet, labels, len(titles), header_rows, bold, sheet_name)
+    first = len(titles) + header_rows
     for i, row in enumerate(rows):
         r = first + i
         for c, cell in enumerate(row):
             if cell is None or cell == "":
                 continue
             if isinstance(cell, bool):
-                raise TypeError("boolean cells are not used in rosters")
-            if isinstance(cell, int):
-                sheet.write_number(r, c, cell)
+                raise TypeError("boolean cells are not used in these reports")
+            if isinstance(cell, int | float):
+                sheet.write_number(r, c, cell, amount_fmt if isinstance(cell, int) and abs(cell) >= 1000 else None)
+            elif isinstance(cell, datetime):
+                sheet.write_datetime(r, c, cell, moment_fmt)
             elif isinstance(cell, date):
                 sheet.write_datetime(r, c, datetime(cell.year, cell.month, cell.day), date_fmt)
             else:
-                sheet.write_string(r, c, cell)
-    if footer_rows:
-        r = first + len(rows)
-        sheet.merge_range(r, 0, r, min(3, width - 1), f"Tổng cộng: {len(rows)} người", bold)
-    sheet.set_column(0, 0, 6)
-    sheet.set_column(1, width - 1, 16)
+                sheet.write_string(r, c, str(cell))
+    sheet.set_column(0, width - 1, 14)
     workbook.close()
 
 

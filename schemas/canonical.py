@@ -38,15 +38,25 @@ WAREHOUSE_LINEAGE: dict[str, str] = {
     RAW_HASH: "raw_hash",
 }
 
+# What a source row is (extraction): a record, or a row that is not one and is set apart from the records (a
+# report's total or subtotal row; an exact copy of an earlier row in an export that repeats rows across pages).
+ROW_KIND = "_row_kind"
+COPY_OF = "_copy_of"  # an exact copy: "file row N" of the row it repeats
+RECORD, TOTAL, EXACT_COPY = "record", "total", "exact_copy"
+# Set by validation for rows that are not records: a total's label and its check against the records it sums.
+ASIDE_LABEL = "_aside_label"
+TOTAL_CHECK = "_total_check"  # balanced | unbalanced | unreadable (the total's own amount is no amount)
+TOTAL_DETAIL = "_total_detail"  # JSON: field -> {"reported", "records"} for each sum that does not balance
+
 # The verdict columns added by validation (and routing): where the record goes, and why.
 DISPOSITION = "_disposition"
 RULES = "_rules"  # quarantine rules, or the review reason, of a record that is not accepted (see join_names)
 FLAGS = "_flags"  # flag rules of an accepted record (accepted with a data-quality flag)
 MASKED = "_masked"  # JSON: rule -> field -> masked offending value, for quarantined records
 
-# Dispositions: each source record ends in exactly one of these places.
-ACCEPTED, QUARANTINED, REVIEW = "accepted", "quarantine", "review"
-DISPOSITIONS: tuple[str, ...] = (ACCEPTED, QUARANTINED, REVIEW)
+# Dispositions: each source row ends in exactly one of these places (a row that is no record: ``nonrecord_row``).
+ACCEPTED, QUARANTINED, REVIEW, SET_ASIDE = "accepted", "quarantine", "review", "set_aside"
+DISPOSITIONS: tuple[str, ...] = (ACCEPTED, QUARANTINED, REVIEW, SET_ASIDE)
 
 # The key of a record across datasets and former wards (warehouse primary key of record tables and xrefs).
 RECORD_KEY: tuple[str, ...] = ("former_ward_code", "dataset", "source_record_id")

@@ -41,6 +41,45 @@ class ManifestError(WardmergeError, ValueError):
         self.manifest = str(manifest)
 
 
+class TotalRows(BaseModel):
+    """How a report's total and subtotal rows are told from its records (see docs/manifests.md, ``total_rows``).
+
+    A row is a total when every ``when_empty`` field is empty on it (a line without a classification code), or
+    when its ``label_field`` matches ``label_pattern``. Totals are read apart from the records, never added to
+    them, and checked: each ``sums`` field of a total must equal the sum of that field over the records that
+    share the total's non-empty ``scope`` fields (a subtotal of mục 1000 sums the lines of mục 1000).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    when_empty: list[str] = Field(default_factory=list)
+    label_field: str | None = None
+    label_pattern: str | None = None
+    scope: list[str] = Field(default_factory=list)
+    sums: list[str] = Field(default_factory=list)
+
+    @field_validator("label_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"label_pattern is not a regular expression ({exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _says_how(self) -> TotalRows:
+        if not self.when_empty and not self.label_pattern:
+            raise ValueError("total_rows needs `when_empty` fields or a `label_pattern`")
+        if self.label_pattern and not self.label_field:
+            raise ValueError("total_rows: `label_pattern` needs the `label_field` it reads")
+        return self
+
+    def fields(self) -> set[str]:
+        return {*self.when_empty, *self.scope, *self.sums, *([self.label_field] if self.label_field else [])}
+
+
 class SourceManifest(BaseModel):
     """One source file family of one former ward: where its files are, how to read them, what each column is."""
 
@@ -68,6 +107,10 @@ class SourceManifest(BaseModel):
     value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
     fixed_values: dict[str, str] = Field(default_factory=dict)
     multiple_files: bool = False
+    record_id_optional: list[str] = Field(default_factory=list)
+    decimal_mark: Literal[",", ".", "none"] = "none"
+    total_rows: TotalRows | None = None
+    exact_copies: Literal["quarantine", "set_aside"] = "quarantine"
 
     @field_validator("former_ward", mode="before")
     @classmethod
@@ -139,6 +182,9 @@ class SourceManifest(BaseModel):
             missing = sorted(set(self.record_id_from) - set(targets))
             if missing:
                 raise ValueError(f"record_id_from names field(s) {missing} that no column maps to")
+        outside = sorted(set(self.record_id_optional) - set(self.record_id_from or []))
+        if outside:
+            raise ValueError(f"record_id_optional names field(s) {outside} that are not in record_id_from")
         required = known[self.dataset].required - {"source_record_id"}
         absent = sorted(required - set(targets))
         if absent:
@@ -148,6 +194,14 @@ class SourceManifest(BaseModel):
                 raise ValueError(f"value_maps names unknown canonical field {field!r}")
             if known[self.dataset].field(field).kind not in (Kind.SEX, Kind.CATEGORY):
                 raise ValueError(f"value_maps apply to coded fields (sex, categories), not to {field!r}")
+        if self.total_rows is not None:
+            spec = known[self.dataset]
+            unknown_total = sorted(self.total_rows.fields() - set(targets))
+            if unknown_total:
+                raise ValueError(f"total_rows names field(s) {unknown_total} that no column maps to")
+            not_amounts = sorted(f for f in self.total_rows.sums if spec.field(f).kind is not Kind.AMOUNT)
+            if not_amounts:
+                raise ValueError(f"total_rows.sums names field(s) {not_amounts} that are not amounts")
         wrong = sorted((FORMAT_OPTIONS_ALL & self.model_fields_set) - FORMAT_OPTIONS[self.format])
         if wrong:
             raise ValueError(f"option(s) {wrong} do not apply to format {self.format!r}")

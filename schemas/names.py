@@ -16,10 +16,13 @@ GROUP_HARMONISE = "harmonise"
 GROUP_ROUTE = "route"
 GROUP_LOAD = "load"
 GROUP_LINK = "link"
+GROUP_APPORTION = "apportion"
 
 # Assets that span datasets.
 DIM_ADMIN_UNIT = "dim_admin_unit"
 PERSONS = "persons"
+PARTY_LINKS = "party_links"
+CROSSWALK_WEIGHTS = "crosswalk_weights"
 
 
 def raw_asset(name: str) -> str:
@@ -65,3 +68,5 @@ JOB_LINK = "link_persons_job"
 # Checks (besides one per quarantine rule on each validated asset, named as the rule).
 CHECK_ACCOUNTING = "accounting_balanced"
 CHECK_XREF_COMPLETE = "every_record_has_one_person"
+CHECK_TOTALS = "totals_balanced"
+CHECK_WEIGHTS = "weights_sum_to_one"

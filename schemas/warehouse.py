@@ -73,7 +73,12 @@ def _lineage_columns() -> list[sa.Column]:
 
 
 # Warehouse type of a field's value by kind (text otherwise); derived columns are text but a group's number.
-_VALUE_TYPES: dict[Kind, sa.types.TypeEngine] = {Kind.DATE: sa.Date(), Kind.SEX: sa.String(1)}
+_VALUE_TYPES: dict[Kind, sa.types.TypeEngine] = {
+    Kind.DATE: sa.Date(),
+    Kind.DATETIME: sa.DateTime(),
+    Kind.SEX: sa.String(1),
+    Kind.AMOUNT: sa.Numeric(24, 4),
+}
 _DERIVED_TYPES: dict[str, sa.types.TypeEngine] = {"number": sa.Integer()}
 
 
@@ -206,6 +211,25 @@ review_queue = sa.Table(
     sa.Column("record_hash", sa.String, nullable=False),
     # The review desk groups and filters the queue by these (GROUP BY on an index, not a table scan).
     sa.Index("ix_review_queue_group", "former_ward_code", "reason", "street_key", "residential_group"),
+)
+
+nonrecord_row = sa.Table(
+    "nonrecord_row",
+    metadata,
+    sa.Column("former_ward_code", sa.String, primary_key=True),
+    sa.Column("dataset", sa.String, primary_key=True),
+    sa.Column("raw_hash", sa.String, primary_key=True, comment="the delivered row's content hash"),
+    sa.Column("source_file", sa.String, nullable=False),
+    sa.Column("source_row", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String, nullable=False, comment="total (a report's total or subtotal row) or exact_copy"),
+    sa.Column("source_record_id", sa.String, comment="an exact copy: the id of the record it repeats"),
+    sa.Column("label", sa.String, comment="a total: its label as written (\"Cộng mục 1000\")"),
+    sa.Column("copy_of", sa.String, comment="an exact copy: the row it repeats (\"file row N\")"),
+    sa.Column("total_check", sa.String, comment="a total: balanced, unbalanced or unreadable against its records"),
+    sa.Column("total_detail", sa.String, comment="JSON field -> {reported, records} for sums that do not balance"),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("record_hash", sa.String, nullable=False),
+    comment="Source rows that are not records, set apart so that nothing is dropped: totals and exact copies.",
 )
 
 # ---- persons ----------------------------------------------------------------------------------------------
@@ -369,6 +393,39 @@ person_source_xref = sa.Table(
     sa.Column("record_hash", sa.String, nullable=False),
 )
 
+# ---- persons named by other records, and apportioning -----------------------------------------------------------
+record_person_link = sa.Table(
+    "record_person_link",
+    metadata,
+    sa.Column("former_ward_code", sa.String, primary_key=True),
+    sa.Column("dataset", sa.String, primary_key=True),
+    sa.Column("source_record_id", sa.String, primary_key=True),
+    sa.Column("role", sa.String, primary_key=True, comment="applicant, owner, petitioner (the dataset's person role)"),
+    sa.Column("person_key", sa.BigInteger, comment="the person in dim_person; null when not identifiable"),
+    sa.Column("match_method", sa.String, nullable=False,
+              comment="national_id, name_and_birth_date, ambiguous, no_match or no_identifier"),
+    sa.Column("candidates", sa.Integer, nullable=False, comment="persons the identifiers matched (1 when linked)"),
+    *_lineage_columns(),
+    sa.Column("record_hash", sa.String, nullable=False),
+    comment="Each record that names a person (dossier applicant, business owner, petitioner) and who they are.",
+)  # fmt: skip
+
+crosswalk_weights = sa.Table(
+    "crosswalk_weights",
+    metadata,
+    sa.Column("former_ward_code", sa.String, primary_key=True),
+    sa.Column("basis", sa.String, primary_key=True,
+              comment="population, households, business_households or budget"),
+    sa.Column("new_ward_code", sa.String, primary_key=True),
+    sa.Column("weight", sa.Double, nullable=False, comment="share of the former ward's aggregate; a set sums to 1"),
+    sa.Column("numerator", sa.Integer, nullable=False, comment="records of the basis routed to this new ward"),
+    sa.Column("denominator", sa.Integer, nullable=False, comment="records of the basis in the former ward"),
+    sa.Column("method", sa.String, nullable=False, comment="how the weight was computed (docs/warehouse.md)"),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("record_hash", sa.String, nullable=False),
+    comment="Weights that apportion a former ward's aggregates to the new wards it went to.",
+)  # fmt: skip
+
 # ---- audit ------------------------------------------------------------------------------------------------
 load_audit = sa.Table(
     "load_audit",
@@ -484,7 +541,7 @@ partition_state = sa.Table(
 )
 
 # Tables a source record can end in (besides its dataset's record table), replaced per former ward by the load.
-DISPOSITION_TABLES = (quarantine, review_queue)
+DISPOSITION_TABLES = (quarantine, review_queue, nonrecord_row)
 
 
 def partition_tables(dataset: str) -> tuple[sa.Table, ...]:

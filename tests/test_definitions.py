@@ -12,6 +12,7 @@ import pytest
 from pipelines.definitions import build_definitions, former_ward_codes
 from pipelines.settings import build_settings
 from schemas import names
+from schemas.datasets import registry
 
 TUONG_MAI_FORMER_WARDS = ["00280", "00295", "00298", "00304", "00310", "00313", "00319", "00322", "00325", "00358"]
 
@@ -28,15 +29,17 @@ def test_definitions_name_assets_groups_jobs_and_checks():
     defs = build_definitions(build_settings(environ={}))
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {
-        names.DIM_ADMIN_UNIT,
+    per_dataset = {name for ds in registry().values() for name in names.partition_stages(ds)}
+    assert keys == {names.DIM_ADMIN_UNIT, names.PERSONS, names.PARTY_LINKS, names.CROSSWALK_WEIGHTS, *per_dataset}
+    assert {
         names.RAW_RESIDENTS,
-        names.VALIDATED_RESIDENTS,
-        names.HARMONISED_RESIDENTS,
         names.ROUTED_RESIDENTS,
         names.RESIDENT_RECORDS,
-        names.PERSONS,
-    }
+        "raw_dossiers",
+        "budget_lines",
+        "routed_business_households",  # a dataset with an address is routed
+    } <= keys
+    assert "routed_budget" not in keys and "routed_dossiers" not in keys  # budget lines and dossiers are not
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups[names.RAW_RESIDENTS] == names.GROUP_EXTRACT
     assert groups[names.PERSONS] == names.GROUP_LINK
@@ -48,8 +51,11 @@ def test_definitions_name_assets_groups_jobs_and_checks():
     assert {
         "name_missing",
         "national_id_contradicts_cccd",
+        "procedure_code_malformed",
         names.CHECK_ACCOUNTING,
         names.CHECK_XREF_COMPLETE,
+        names.CHECK_TOTALS,
+        names.CHECK_WEIGHTS,
     } <= check_names
 
 
@@ -75,7 +81,7 @@ def test_definitions_module_loads_without_dagster_warnings(tmp_path):
     env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=False, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "7 []"
+    assert out.stdout.strip() == f"{4 + sum(len(names.partition_stages(ds)) for ds in registry().values())} []"
 
 
 def test_no_warning_when_building_definitions():

@@ -22,7 +22,8 @@ SCALE = 0.03
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("generated")
-    generate(base / "landing", scale=SCALE, seed=7)
+    # Residents alone: the other datasets have their own end-to-end test (tests/test_other_datasets.py).
+    generate(base / "landing", scale=SCALE, seed=7, datasets=())
     return base
 
 

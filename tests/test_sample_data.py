@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
@@ -101,14 +102,18 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert first.rows_per_ward == second.rows_per_ward
     assert _digest(tmp_path / "a" / "landing") != _digest(tmp_path / "c" / "landing")
-    assert len(_digest(tmp_path / "a" / "landing")) == len(FORMERS) and other.files
+    rosters = [p for p in (tmp_path / "a" / "landing").glob("*/*") if p.is_file()]
+    assert len(rosters) == len(FORMERS) and other.files  # one roster per former ward; other datasets in folders
 
 
 def test_truth_is_written_beside_the_landing_zone_never_inside(sample, tmp_path: Path) -> None:
     report, _ = sample
     assert report.truth_dir == report.landing.parent / "truth"
     assert not any(p.suffix == ".parquet" for p in report.landing.rglob("*"))
-    assert {p.name for p in report.truth_files} == {"residents_truth.parquet", "persons.parquet", "households.parquet"}
+    assert {p.name for p in report.truth_files} == {
+        "residents_truth.parquet", "persons.parquet", "households.parquet", "dossiers_truth.parquet",
+        "budget_truth.parquet", "petitions_truth.parquet", "business_households_truth.parquet",
+    }  # fmt: skip
     with pytest.raises(SampleDataError, match="inside the landing zone"):
         generate(tmp_path / "landing", scale=0.01, truth=tmp_path / "landing" / "truth")
 
@@ -470,3 +475,52 @@ def test_impossible_dates_can_be_written_in_each_roster_format() -> None:
 def test_defect_rates_outside_zero_to_one_are_refused(field: str) -> None:
     with pytest.raises(DefectRateError, match=field):
         DefectRates(**{field: 1.5})
+
+
+# ---- the other datasets and the age structure ------------------------------------------------------------------
+
+
+def test_committed_manifests_of_the_other_datasets_describe_what_the_generator_writes() -> None:
+    from sample_data.datasets import manifest_documents
+
+    documents = manifest_documents(FORMERS)
+    assert len(documents) == 4 * len(FORMERS)
+    for name, text in documents.items():
+        assert (SOURCES / name).read_text(encoding="utf-8") == text, name
+        assert "former_ward: '" in text  # quoted: YAML would read 00304 as a number
+        assert load_manifest(SOURCES / name).former_ward == name[:5]
+
+
+def test_age_structure_follows_the_2019_census_for_urban_hanoi(sample) -> None:
+    report, _ = sample
+    persons = pq.read_table(report.truth_dir / "persons.parquet").to_pandas()
+    born = pd.to_datetime(persons["date_of_birth"])
+    age = (pd.Timestamp("2025-06-30") - born).dt.days / 365.25
+    assert 0.21 <= (age < 15).mean() <= 0.25  # census: 0–14 about 23% in urban Hanoi
+    assert 0.11 <= (age >= 60).mean() <= 0.14  # 60 and over about 12–13%
+
+
+def test_other_datasets_truth_is_consistent_with_itself(sample) -> None:
+    report, _ = sample
+    dossiers = pd.read_parquet(report.truth_dir / "dossiers_truth.parquet")
+    done = dossiers[dossiers["finished_at"].notna() & dossiers["due_at"].notna()]
+    by_date = [
+        "early" if f.date() < d.date() else "on_time" if f.date() == d.date() else "late"
+        for f, d in zip(done["finished_at"], done["due_at"], strict=True)
+    ]
+    assert by_date == list(done["expected_timeliness"])
+    classes = {"early", "on_time", "late", "overdue", "open", "refused", "withdrawn"}
+    assert set(dossiers["expected_timeliness"]) <= classes
+    copies = dossiers[dossiers["expected_row_kind"] == "exact_copy"]
+    assert len(copies) and (copies["expected_disposition"] == "set_aside").all()
+    per_ward = dossiers.groupby("former_ward_code").size()
+    assert len(per_ward) == len(FORMERS)
+    budget = pd.read_parquet(report.truth_dir / "budget_truth.parquet")
+    for (ward, flow), lines in budget[budget["expected_row_kind"] == "record"].groupby(["former_ward_code", "flow"]):
+        total = budget[(budget["former_ward_code"] == ward) & (budget["flow"] == flow)
+                       & (budget["expected_row_kind"] == "total") & budget["item_group"].isna()]  # fmt: skip
+        assert len(total) == 1 and int(total["estimate_amount"].item()) == int(lines["estimate_amount"].sum())
+    assert {"1001", "1003", "1601", "1602", "2801"} <= set(budget["item"].dropna())
+    households = pd.read_parquet(report.truth_dir / "business_households_truth.parquet")
+    residents = pq.read_table(report.truth_dir / "residents_truth.parquet").num_rows
+    assert 0.008 <= len(households) / residents <= 0.02  # about 1.5% of residents own a business household

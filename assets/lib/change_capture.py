@@ -2,7 +2,8 @@
 
 Every delivered row gets a content hash (``raw_hash``): its mapped cells as text, its manifest and export date,
 and how many identical rows came before it in the partition — not where it is in the file, so a row that only
-moved is the same row. The warehouse keeps each loaded row's hash. A row whose hash was loaded before, into the
+moved is the same row. (A report with totals is judged whole every time: its totals are checked against all its
+lines.) The warehouse keeps each loaded row's hash. A row whose hash was loaded before, into the
 record table or the review queue, under the same *fingerprint* (what a verdict depends on besides the row: the
 code and rules, the manifest, the routing table and the officers' routing decisions) is *carried*: its verdict
 and standard values stand, only its place in the file is updated. Everything else is processed in full:
@@ -109,7 +110,13 @@ def carried_over(conn: Connection, former_ward: str, dataset: str) -> set[str]:
 
 
 def carry_mask(raw: pd.DataFrame, loaded: set[str]) -> pd.Series:
-    """Rows to carry over: loaded last time (``loaded``) and with a source id no other row of the file shares."""
+    """Rows to carry over: loaded last time (``loaded``) and with a source id no other row of the file shares.
+
+    A partition with report totals carries nothing: each total is checked against all the lines it covers, so
+    the lines are judged together every time (reports are small).
+    """
+    if (raw.get(c.ROW_KIND, pd.Series(dtype="object")) == c.TOTAL).any():
+        return pd.Series(False, index=raw.index)
     ids = raw["source_record_id"]
     lone_id = ids.notna() & ~ids.duplicated(keep=False) & (ids.astype(str).str.strip() != "")
     return raw[c.RAW_HASH].isin(loaded) & lone_id

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
@@ -60,6 +60,8 @@ class DateResult:
     value: date | None
     precision: Precision | None
     error: DateError | None
+    # The time of day where the value had one (portal timestamps, date-time cells); a date field ignores it.
+    time: time | None = field(default=None, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -180,7 +182,11 @@ def _from_groups(groups: dict[str, str | None], year_only: bool, bounds: _Bounds
         value = date(year, int(groups["m"]), int(groups["d"]))  # type: ignore[arg-type]
     except ValueError:
         return _IMPOSSIBLE
-    return _judge(value, "day", bounds)
+    result = _judge(value, "day", bounds)
+    if result.ok and groups.get("H") is not None:
+        at = time(int(groups["H"]), int(groups.get("M") or 0), int(groups.get("S") or 0))  # type: ignore[arg-type]
+        result = replace(result, time=at)
+    return result
 
 
 def _judge(value: date, precision: Precision, bounds: _Bounds) -> DateResult:
@@ -199,7 +205,12 @@ def _from_serial(number: Decimal, bounds: _Bounds) -> DateResult:
     if serial < 1 or serial == _EXCEL_PHANTOM_LEAP_DAY or serial > _EXCEL_MAX_SERIAL:
         return _IMPOSSIBLE
     base = _EXCEL_EPOCH_BEFORE_BUG if serial < _EXCEL_PHANTOM_LEAP_DAY else _EXCEL_EPOCH
-    return _judge(base + timedelta(days=serial), "day", bounds)
+    result = _judge(base + timedelta(days=serial), "day", bounds)
+    fraction = number - serial
+    if result.ok and fraction:  # the fraction of a day is the time of a date-time cell
+        seconds = min(int((fraction * 86400).to_integral_value()), 86399)
+        result = replace(result, time=time(seconds // 3600, seconds // 60 % 60, seconds % 60))
+    return result
 
 
 def _parse_number(text: str) -> Decimal | None:

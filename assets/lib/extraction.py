@@ -8,6 +8,7 @@ cannot be read fails its partition with the manifest, file, row and column (neve
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,12 +75,16 @@ def deliveries(landing: Path, scan: ManifestScan, former_ward: str, dataset: str
     return found
 
 
-def derived_record_id(values: list[str | None]) -> str | None:
-    """A stable id from declared key fields (never the row number, which shifts when a file is corrected)."""
+def derived_record_id(values: list[str | None], optional: list[bool] | None = None) -> str | None:
+    """A stable id from declared key fields (never the row number, which shifts when a file is corrected).
+
+    An empty key field means no id (the record is quarantined), unless the manifest declares that field
+    optional (``record_id_optional``: a revenue line has no loại-khoản where an expenditure line has one).
+    """
     parts = []
-    for value in values:
+    for i, value in enumerate(values):
         text = " ".join(unicodedata.normalize("NFC", value).split()).casefold() if value else ""
-        if not text:
+        if not text and not (optional and optional[i]):
             return None
         parts.append(text)
     return "k" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
@@ -128,12 +133,18 @@ def extract_partition(landing: Path, scan: ManifestScan, former_ward: str, datas
             frame = result.frame
             if not manifest.has_record_id:
                 key_fields = manifest.record_id_from or []
+                optional = [f in manifest.record_id_optional for f in key_fields]
                 frame["source_record_id"] = c.object_column(
-                    (derived_record_id(list(vals)) for vals in zip(*(frame[f] for f in key_fields), strict=True)),
+                    (
+                        derived_record_id(list(vals), optional)
+                        for vals in zip(*(frame[f] for f in key_fields), strict=True)
+                    ),
                     frame.index,
                 )
             for name, value in manifest.fixed_values.items():
                 frame[name] = c.object_column([value] * len(frame), frame.index)
+            frame[c.ROW_KIND] = c.object_column(row_kinds(frame, manifest), frame.index)
+            frame[c.COPY_OF] = c.object_column([None] * len(frame), frame.index)
             frame[c.SOURCE_FILE] = display
             frame[c.FILE_SHA256] = checksums[file]
             frame[c.MANIFEST] = delivery.manifest_path.name
@@ -149,6 +160,7 @@ def extract_partition(landing: Path, scan: ManifestScan, former_ward: str, datas
                     "encoding": manifest.encoding,
                     "rows": len(frame),
                     "empty_rows_skipped": result.empty_rows_skipped,
+                    "total_rows": int((frame[c.ROW_KIND] == c.TOTAL).sum()),
                     "ignored_columns": result.ignored_columns,
                     "vietnamese_share": round(result.vietnamese_share, 3) if result.vietnamese_share else None,
                 }
@@ -156,6 +168,10 @@ def extract_partition(landing: Path, scan: ManifestScan, former_ward: str, datas
     if not frames:
         return out
     raw = pd.concat(frames, ignore_index=True)
+    mark_exact_copies(raw, out.manifests)
+    copies = raw[raw[c.ROW_KIND] == c.EXACT_COPY].groupby(c.SOURCE_FILE).size()
+    for described in out.files:
+        described["exact_copies"] = int(copies.get(described["file"], 0))
     for name in dataset.field_names:  # every canonical column exists downstream, empty when not delivered
         if name not in raw.columns:
             raw[name] = pd.array([None] * len(raw), dtype="object")
@@ -164,6 +180,42 @@ def extract_partition(landing: Path, scan: ManifestScan, former_ward: str, datas
     raw[c.CARRIED] = False
     out.frame = attach_manifests(raw, out.manifests)
     return out
+
+
+def row_kinds(frame: pd.DataFrame, manifest: SourceManifest) -> list[str]:
+    """Per row of one file: a record, or a total row by the manifest's ``total_rows`` (never added to records)."""
+    spec = manifest.total_rows
+    if spec is None or frame.empty:
+        return [c.RECORD] * len(frame)
+    total = pd.Series(False, index=frame.index)
+    if spec.when_empty:
+        total |= frame[spec.when_empty].isna().all(axis=1)
+    if spec.label_pattern and spec.label_field:
+        pattern = re.compile(spec.label_pattern, re.IGNORECASE)
+        labels = frame[spec.label_field]
+        total |= pd.Series(
+            [isinstance(v, str) and pattern.search(unicodedata.normalize("NFC", v)) is not None for v in labels],
+            index=frame.index,
+        )
+    return [c.TOTAL if t else c.RECORD for t in total]
+
+
+def mark_exact_copies(raw: pd.DataFrame, manifests: Mapping[str, SourceManifest]) -> None:
+    """Rows that repeat an earlier record of the same source cell for cell (an export that repeats rows across
+    its pages) become ``exact_copy`` rows, pointing at the row they repeat, where the manifest sets them aside
+    (``exact_copies: set_aside``); otherwise a repeated id is quarantined as a duplicate."""
+    for name, manifest in manifests.items():
+        if manifest.exact_copies != "set_aside":
+            continue
+        rows = raw[(raw[c.MANIFEST] == name) & (raw[c.ROW_KIND] == c.RECORD)]
+        content = [col for col in rows.columns if not col.startswith("_")] + [c.NUMERIC_FIELDS]
+        keys = rows[content].astype(object).where(rows[content].notna(), None).itertuples(index=False, name=None)
+        first: dict[tuple, int] = {}
+        for index, key in zip(rows.index, keys, strict=True):
+            seen = first.setdefault(key, index)
+            if seen != index:
+                raw.at[index, c.ROW_KIND] = c.EXACT_COPY
+                raw.at[index, c.COPY_OF] = f"{raw.at[seen, c.SOURCE_FILE]} row {raw.at[seen, c.SOURCE_ROW]}"
 
 
 def attach_manifests(frame: pd.DataFrame, manifests: Mapping[str, SourceManifest]) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from assets.lib.addresses import alley_key, normalise_group, parse_address
+from assets.lib.amounts import parse_amounts
 from assets.lib.dates import parse_dates
 from assets.lib.identity import cccd_agrees, parse_national_id, parse_sex
 from assets.lib.phones import normalise_phone
@@ -37,7 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ID_SEPARATORS = re.compile(r"[\s.\-]")
 
 # Kinds whose raw text is judged for control characters (codes and text a person typed).
-_TEXT_KINDS = frozenset(Kind) - {Kind.DATE}
+_TEXT_KINDS = frozenset(Kind) - {Kind.DATE, Kind.DATETIME}
 
 
 def cached(fn: Callable[[Any], Any]) -> Callable[[Iterable[Hashable]], list[Any]]:
@@ -104,7 +105,7 @@ def parse_fields(
                     control[i].append(f.name)
         if f.kind in (Kind.PERSON_NAME, Kind.TEXT, Kind.CODE, Kind.RECORD_ID):
             columns[c.checked(f.name, "value")] = [_stripped(v) for v in column]
-        elif f.kind is Kind.DATE:
+        elif f.kind in (Kind.DATE, Kind.DATETIME):
 
             def dates(part: pd.DataFrame, manifest: SourceManifest, f: Field = f) -> list[Any]:
                 return parse_dates(
@@ -118,13 +119,34 @@ def parse_fields(
 
             results = per_source(f, dates)
             short = [f.day_only and r.precision == "year" for r in results]  # a year alone will not do
-            columns[c.checked(f.name, "value")] = [None if s else r.value for r, s in zip(results, short, strict=True)]
-            columns[c.checked(f.name, "precision")] = [
-                None if s else r.precision for r, s in zip(results, short, strict=True)
-            ]
+            if f.kind is Kind.DATETIME:  # the time of day where the value has one; precision says which
+                columns[c.checked(f.name, "value")] = [
+                    dt.datetime.combine(r.value, r.time or dt.time()) if r.value is not None and not s else None
+                    for r, s in zip(results, short, strict=True)
+                ]
+                columns[c.checked(f.name, "precision")] = [
+                    None if s else ("time" if r.time is not None else r.precision)
+                    for r, s in zip(results, short, strict=True)
+                ]
+            else:
+                columns[c.checked(f.name, "value")] = [
+                    None if s else r.value for r, s in zip(results, short, strict=True)
+                ]
+                columns[c.checked(f.name, "precision")] = [
+                    None if s else r.precision for r, s in zip(results, short, strict=True)
+                ]
             columns[c.checked(f.name, "error")] = [
                 "year_only" if s else r.error for r, s in zip(results, short, strict=True)
             ]
+        elif f.kind is Kind.AMOUNT:
+
+            def amounts(part: pd.DataFrame, manifest: SourceManifest, f: Field = f) -> list[Any]:
+                numeric = c.numeric_cells(part[c.NUMERIC_FIELDS], f.name)
+                return parse_amounts(list(part[f.name]), numeric, manifest.decimal_mark)
+
+            results = per_source(f, amounts)
+            columns[c.checked(f.name, "value")] = [r.value for r in results]
+            columns[c.checked(f.name, "error")] = [r.error for r in results]
         elif f.kind is Kind.SEX:
 
             def sexes(part: pd.DataFrame, manifest: SourceManifest, f: Field = f) -> list[Any]:
@@ -152,7 +174,7 @@ def parse_fields(
     for f in dataset.of_kind(Kind.NATIONAL_ID):
         _parse_national_id(raw, dataset, f, columns)
     for name, values in columns.items():
-        if name.endswith("__value") and dataset.field(name.removesuffix("__value")).kind is Kind.DATE:
+        if name.endswith("__value") and dataset.field(name.removesuffix("__value")).kind in (Kind.DATE, Kind.DATETIME):
             out[name] = pd.to_datetime(pd.Series(values, index=index, dtype="object"))
         elif name.endswith("__agrees"):
             out[name] = pd.Series(values, index=index, dtype="object")
@@ -206,11 +228,12 @@ def standardise_fields(accepted: pd.DataFrame, dataset: Dataset) -> dict[str, li
             out[f.name] = names
             out[f.column("key")] = cached(lambda v: match_key(v) if v else None)(names)
             out[f.column("unmarked")] = cached(lambda v: strip_marks(v).lower() if v else None)(names)
-        elif f.kind is Kind.DATE:
-            out[f.name] = [v.date() if pd.notna(v) else None for v in accepted[value]]
+        elif f.kind in (Kind.DATE, Kind.DATETIME):
+            as_stored = (lambda v: v.date()) if f.kind is Kind.DATE else (lambda v: v.to_pydatetime())
+            out[f.name] = [as_stored(v) if pd.notna(v) else None for v in accepted[value]]
             if "precision" in f.derived_parts:
                 out[f.column("precision")] = list(accepted[c.checked(f.name, "precision")])
-        elif f.kind in (Kind.SEX, Kind.CATEGORY):
+        elif f.kind in (Kind.SEX, Kind.CATEGORY, Kind.AMOUNT):
             out[f.name] = list(accepted[value])
         elif f.kind in (Kind.NATIONAL_ID, Kind.PHONE):
             out[f.name] = list(accepted[value])

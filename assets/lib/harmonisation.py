@@ -35,4 +35,8 @@ def harmonise_frame(validated: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
         values = pd.Series([None] * len(out), index=out.index, dtype="object")
         values.loc[ok] = pd.Series(standard[column], index=acc.index, dtype="object")
         out[column] = values
+    # Every row keeps its source id as written (trimmed): quarantine and set-aside rows are listed by it.
+    written_id = c.checked("source_record_id", "value")
+    if written_id in validated.columns:
+        out.loc[~ok, "source_record_id"] = validated.loc[~ok, written_id]
     return out

@@ -82,12 +82,23 @@ def partition_frames(
     quarantine["rule_count"] = [len(c.split_names(r)) for r in quarantine[c.RULES]]
     review = base[base[c.DISPOSITION] == c.REVIEW].copy()
     review["reason"] = review[c.RULES]
+    # The review queue shows an officer the fields residents carry; another dataset's rows leave them empty.
+    for name in (col.name for col in w.review_queue.columns):
+        if name not in review.columns and name != "record_hash":
+            review[name] = None
+    aside = base[base[c.DISPOSITION] == c.SET_ASIDE].copy()
+    for column, source in (("kind", c.ROW_KIND), ("label", c.ASIDE_LABEL), ("copy_of", c.COPY_OF),
+                           ("total_check", c.TOTAL_CHECK), ("total_detail", c.TOTAL_DETAIL)):  # fmt: skip
+        aside[column] = aside[source] if source in aside.columns else None
+    # An exact copy keeps the id it repeats (not personal); a total has none.
+    aside["source_record_id"] = aside["source_record_id"].where(aside["kind"] == c.EXACT_COPY, None)
     record_table = w.RECORD_TABLES[dataset.name]
     return {
         record_table.name: with_hash(records, record_table),
         w.quarantine.name: with_hash(quarantine, w.quarantine),
         w.quarantine_rule.name: with_hash(_quarantine_rules(quarantine, dataset.name), w.quarantine_rule),
         w.review_queue.name: with_hash(review, w.review_queue),
+        w.nonrecord_row.name: with_hash(aside, w.nonrecord_row),
     }
 
 

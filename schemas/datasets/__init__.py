@@ -30,10 +30,12 @@ class Kind(StrEnum):
     CODE = "code"  # an identifier-like code kept as written (household code, dossier number)
     PERSON_NAME = "person_name"  # NFC title case as the source spelled it, plus match keys
     DATE = "date"  # parsed with the manifest's date formats; precision day or year
+    DATETIME = "datetime"  # a date with the time of day where the source has it (portal timestamps)
     SEX = "sex"  # M / F through the manifest's value map
     NATIONAL_ID = "national_id"  # CCCD (12 digits) or CMND (9); zeros restored for numeric cells only
     PHONE = "phone"  # today's 10-digit mobile or 11-digit landline
     CATEGORY = "category"  # one of a closed set of codes, through a value map
+    AMOUNT = "amount"  # money or another quantity: 1.234.567 / 1,234,567 / number cells, exact decimals
     HOUSE_NUMBER = "house_number"
     ALLEY = "alley"
     STREET = "street"
@@ -60,11 +62,15 @@ class Field:
     description: str
     required: bool = False
     personal: bool = False
-    # DATE: the earliest plausible value, whether a value after the day of the run is impossible, and whether a
-    # year alone will do (a birth date may be known by its year only; a registration needs its day).
+    # DATE, DATETIME: the earliest plausible value, whether a value after the day of the run is impossible (a date
+    # of birth cannot be in the future; a dossier's due date can), and whether a year alone will do (a birth date
+    # may be known by its year only; a registration needs its day).
     earliest: dt.date | None = None
     not_after_today: bool = False
     day_only: bool = False
+    # TEXT, CODE: a regular expression every value must match (a rule of the suite judges it, see
+    # data_quality.rules.pattern_rule); None: any value.
+    pattern: str | None = None
     # CATEGORY: the canonical codes, and how sources commonly write them (a manifest's value map wins).
     values: tuple[str, ...] = ()
     default_map: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -84,6 +90,7 @@ class Field:
         return {
             Kind.PERSON_NAME: ("key", "unmarked"),
             Kind.DATE: ("precision",),
+            Kind.DATETIME: ("precision",),
             Kind.NATIONAL_ID: ("kind",),
             Kind.PHONE: ("kind",),
             Kind.RESIDENTIAL_GROUP: ("number",),
@@ -97,6 +104,21 @@ class Field:
 
 
 @dataclass(frozen=True)
+class PersonRole:
+    """A person a record names (a dossier's applicant, a business household's owner), by the fields that
+    identify them; the party-links stage links the person to ``dim_person`` where they are identifiable."""
+
+    role: str  # applicant, owner, petitioner
+    name: str  # the PERSON_NAME field
+    national_id: str | None = None  # the NATIONAL_ID field
+    date_of_birth: str | None = None  # the DATE field
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f for f in (self.name, self.national_id, self.date_of_birth) if f is not None)
+
+
+@dataclass(frozen=True)
 class Dataset:
     """A kind of record: its canonical fields and where its accepted records are loaded."""
 
@@ -104,6 +126,7 @@ class Dataset:
     record_table: str  # warehouse table of accepted records, e.g. resident_record
     description: str
     fields: tuple[Field, ...]
+    persons: tuple[PersonRole, ...] = ()  # persons the records name, linked to dim_person by party links
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -111,6 +134,13 @@ class Dataset:
             raise ValueError(f"dataset {self.name}: a field is declared twice")
         if "source_record_id" not in names:
             raise ValueError(f"dataset {self.name}: declares no source_record_id field")
+        kinds = {f.name: f.kind for f in self.fields}
+        for role in self.persons:
+            expected = ((role.name, Kind.PERSON_NAME), (role.national_id, Kind.NATIONAL_ID),
+                        (role.date_of_birth, Kind.DATE))  # fmt: skip
+            for name, kind in expected:
+                if name is not None and kinds.get(name) is not kind:
+                    raise ValueError(f"dataset {self.name}: person role {role.role} needs a {kind} field {name!r}")
 
     @property
     def field_names(self) -> tuple[str, ...]:
