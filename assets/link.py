@@ -3,6 +3,7 @@
 import datetime as dt
 import functools
 from collections.abc import Iterator
+from typing import Any
 
 from dagster import (
     AssetCheckResult,
@@ -10,18 +11,26 @@ from dagster import (
     AssetDep,
     AssetExecutionContext,
     AssetsDefinition,
+    Config,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 
 from assets.errors import sealed
-from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, link_records
+from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, link_records, relink
 from assets.lib.linking import link_all, save_artefacts, xref_problems
 from assets.metadata import table_metadata
 from assets.resources import DeploymentSettings, WarehouseResource
 from schemas import warehouse as w
 from schemas.names import CHECK_XREF_COMPLETE, GROUP_LINK, PERSONS, RESIDENT_RECORDS
+
+
+class LinkConfig(Config):
+    """How the `persons` asset links (the launchpad shows it; ``wardmerge run --retrain`` sets it)."""
+
+    retrain: bool = False
+    """Train the linkage model again and score every pair, even when few records changed since the last link."""
 
 
 def build_link_assets() -> list[AssetsDefinition]:
@@ -44,17 +53,30 @@ def build_link_assets() -> list[AssetsDefinition]:
         "households and the clerical-review queue, in one transaction.",
     )
     def persons(
-        context: AssetExecutionContext, settings: DeploymentSettings, warehouse: WarehouseResource
+        context: AssetExecutionContext, config: LinkConfig, settings: DeploymentSettings, warehouse: WarehouseResource
     ) -> Iterator[MaterializeResult]:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-        linker = functools.partial(
-            link_records, backend_name=settings.linkage_backend, memory_limit=settings.linkage_memory
-        )
+        backend: dict[str, Any] = {"backend_name": settings.linkage_backend, "memory_limit": settings.linkage_memory}
         with sealed("linking persons"):
             wh = warehouse.warehouse
             with wh.engine.begin() as conn:
-                stats, run = link_all(conn, wh, context.run.run_id, now, linker=linker)
-            files = save_artefacts(run, settings.artefacts / "linkage" / context.run.run_id)
+                stats, run = link_all(
+                    conn,
+                    wh,
+                    context.run.run_id,
+                    now,
+                    linker=functools.partial(link_records, **backend),
+                    relinker=functools.partial(relink, **backend),
+                    retrain=config.retrain,
+                )
+            # The model and its chart are kept with the run that trained it; an incremental link points there.
+            model_dir = settings.artefacts / "linkage" / stats["link"]["model_id"]
+            files = (
+                save_artefacts(run, model_dir)
+                if stats["link"]["mode"] == "full"
+                else {"model": model_dir / "linkage_model.json", "chart": model_dir / "match_weights_chart.html"}
+            )
+        context.log.info(f"linking was {stats['link']['mode']}: {stats['link']['reason']}")
         with wh.engine.connect() as conn:
             found = xref_problems(conn)
         yield MaterializeResult(
@@ -66,6 +88,8 @@ def build_link_assets() -> list[AssetsDefinition]:
                 "merges": stats["merges"],
                 "splits": stats["splits"],
                 "review_pairs": stats["review_pairs"],
+                "mode": stats["link"]["mode"],
+                "mode_reason": stats["link"]["reason"],
                 "preview": MetadataValue.md(stats["preview"]),
                 "match_threshold": MATCH_THRESHOLD,
                 "review_threshold": REVIEW_THRESHOLD,

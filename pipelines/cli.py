@@ -175,7 +175,7 @@ def _execute(
     from pipelines.preflight import plan_partitions
     from schemas.admin_units import old_unit
     from schemas.datasets import registry
-    from schemas.names import JOB_FORMER_WARD, JOB_LINK, JOB_REFERENCE, partition_stages
+    from schemas.names import JOB_FORMER_WARD, JOB_LINK, JOB_REFERENCE, PERSONS, partition_stages
 
     # The progress bars and the summary are the CLI's report; Dagster's own log lines go to the run log only.
     quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -277,8 +277,9 @@ def _execute(
             link_task = progress.add_task("link persons (all former wards)", total=1, stage="linking")
             t0 = time.perf_counter()
             _reset_peak_rss()
+            link_config = {**quiet, "ops": {PERSONS: {"config": {"retrain": bool(getattr(args, "retrain", False))}}}}
             linked = defs.resolve_job_def(JOB_LINK).execute_in_process(
-                run_config=quiet, instance=instance, raise_on_error=False, tags=tags
+                run_config=link_config, instance=instance, raise_on_error=False, tags=tags
             )
             link_ok = linked.success
             link_stats = {"seconds": time.perf_counter() - t0, "peak_mb": _peak_rss_mb()}
@@ -552,6 +553,11 @@ def _parser() -> argparse.ArgumentParser:
         "--former-wards",
         metavar="CODE[,CODE…]",
         help="run only these former wards (then the link over all of them); default all",
+    )
+    run_p.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train the linkage model again and score every pair (default: only when many records changed)",
     )
     run_p.set_defaults(func=run)
     ins = sub.add_parser(

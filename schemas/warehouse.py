@@ -389,9 +389,40 @@ person_source_xref = sa.Table(
     sa.Column("source_record_id", sa.String, primary_key=True),
     sa.Column("person_key", sa.BigInteger, nullable=False),
     sa.Column("new_ward_code", sa.String, nullable=False),
+    sa.Column("linked_hash", sa.String, nullable=False,
+              comment="the record's record_hash when it was linked: a later link rescores it only if that changed"),
     *_lineage_columns(),
     sa.Column("record_hash", sa.String, nullable=False),
-)
+)  # fmt: skip
+
+# ---- linkage state: what lets a nightly link score only the records that changed -------------------------------
+linkage_model = sa.Table(
+    "linkage_model",
+    metadata,
+    sa.Column("model_id", sa.String, primary_key=True, comment="the run that trained it"),
+    sa.Column("trained_at", sa.DateTime, nullable=False),
+    sa.Column("records", sa.Integer, nullable=False, comment="accepted resident records it was trained on"),
+    sa.Column("model_version", sa.String, nullable=False,
+              comment="digest of the model's code: a link under other code trains a new model"),
+    sa.Column("model_json", sa.String, nullable=False,
+              comment="Splink's settings with the trained m and u values (no personal data)"),
+    sa.Column("household_m", sa.Double, nullable=False, comment="the household comparison's m"),
+    sa.Column("household_u", sa.Double, nullable=False, comment="the household comparison's u"),
+    comment="Every model a full link trained; the latest scores incremental links.",
+)  # fmt: skip
+
+match_pair = sa.Table(
+    "match_pair",
+    metadata,
+    sa.Column("record_id_l", sa.String, primary_key=True, comment="former ward/dataset/source record id"),
+    sa.Column("record_id_r", sa.String, primary_key=True),
+    sa.Column("splink_weight", sa.Double, nullable=False, comment="Splink's match weight, before household evidence"),
+    sa.Column("comparisons", sa.String,
+              comment="JSON: each comparison's level and weight, for pairs the review band can reach"),
+    sa.Column("run_id", sa.String, nullable=False, comment="the link that scored the pair"),
+    sa.Column("record_hash", sa.String, nullable=False),
+    comment="Every candidate pair the current model scored: an incremental link rescores only changed records' pairs.",
+)  # fmt: skip
 
 # ---- persons named by other records, and apportioning -----------------------------------------------------------
 record_person_link = sa.Table(
@@ -441,6 +472,23 @@ load_audit = sa.Table(
     sa.Column("rows_updated", sa.Integer),
     sa.Column("rows_deleted", sa.Integer),
     sa.Column("finished_at", sa.DateTime, nullable=False),
+)
+
+link_run = sa.Table(
+    "link_run",
+    metadata,
+    sa.Column("run_id", sa.String, primary_key=True),
+    sa.Column("linked_at", sa.DateTime, nullable=False),
+    sa.Column("mode", sa.String, nullable=False, comment="full (a model trained) or incremental"),
+    sa.Column("reason", sa.String, nullable=False, comment="why this mode"),
+    sa.Column("model_id", sa.String, nullable=False, comment="linkage_model that scored the pairs"),
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Column("records_changed", sa.Integer, nullable=False, comment="new or changed since the previous link"),
+    sa.Column("records_gone", sa.Integer, nullable=False, comment="gone since the previous link"),
+    sa.Column("records_scored", sa.Integer, nullable=False, comment="records given to Splink"),
+    sa.Column("candidate_pairs", sa.Integer, nullable=False),
+    sa.Column("pairs_rescored", sa.Integer, nullable=False),
+    sa.Column("seconds", sa.Double, nullable=False),
 )
 
 # ---- review desk: officers' decisions, accounts and audit (written by the desk, never by runs) -------------

@@ -10,7 +10,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
+from assets.lib.linkage import (
+    CANDIDATE_COLUMNS,
+    MATCH_THRESHOLD,
+    REVIEW_THRESHOLD,
+    LinkageRun,
+    link_records,
+    model_version,
+    relink,
+)
 from assets.lib.linkage.backend import BackendError, create_backend
 from assets.lib.linkage.features import FEATURE_COLUMNS, FeatureError, build_features, split_name, toneless
 from assets.lib.linkage.household_evidence import ANCHOR_WEIGHT, add_household_evidence
@@ -518,3 +526,64 @@ def test_a_ward_without_shared_id_numbers_still_links_and_says_which_round_was_s
     assert run.stats["em_rounds_skipped"] == ['l."national_id" = r."national_id"']
     found = weight(run, DUPLICATE)
     assert found is not None and found >= MATCH_THRESHOLD
+
+
+# ------------------------------------------------------------------------------------------- incremental link
+
+
+def test_an_incremental_link_scores_the_changed_records_as_a_full_scoring_would(linkage: LinkageRun) -> None:
+    """A night's changes: phones corrected on five records, a new listing of a known person, one record gone.
+    Rescoring only those records under the trained model must give exactly the pairs a scoring of every record
+    under that model gives (same pairs, same weights); every other pair is kept as it was."""
+    records = sample_records()
+    ids = records["record_id"]
+    changed_phone = ids[records["phone"].notna()].iloc[[3, 40, 77, 120, 200]].tolist()
+    records.loc[ids.isin(changed_phone), "phone"] = "0987000111"  # one number on five records: they now pair
+    dup1 = records.loc[ids == "00280/residents/DUP1"].iloc[0]
+    new = dup1.copy()
+    new["record_id"], new["former_ward_code"], new["source_record_id"] = "00325/residents/NEW1", "00325", "NEW1"
+    gone = "00298/residents/SW2"
+    records = pd.concat([records[ids != gone], new.to_frame().T], ignore_index=True)
+    records["date_of_birth"] = pd.to_datetime(records["date_of_birth"])
+    focus = pd.Index([*changed_phone, "00325/residents/NEW1"])
+
+    estimates = (linkage.stats["household_m"], linkage.stats["household_u"])
+    before = linkage.candidates
+    touched = focus.union([gone])
+    kept = before[~before["record_id_l"].isin(touched) & ~before["record_id_r"].isin(touched)]
+    incremental = relink(records, linkage.model_json, estimates, kept, focus)
+    everything = relink(records, linkage.model_json, estimates, kept.iloc[:0], pd.Index(records["record_id"]))
+
+    def touching(pairs: pd.DataFrame) -> pd.DataFrame:
+        hit = pairs["record_id_l"].isin(focus) | pairs["record_id_r"].isin(focus)
+        return pairs[hit].reset_index(drop=True)
+
+    assert incremental.stats["mode"] == "incremental" and incremental.stats["records_changed"] == len(focus)
+    assert incremental.stats["records_scored"] < len(records) / 4  # the neighbourhood, not every record
+    # Same candidate pairs as scoring everything; the changed records' pairs with the same weights.
+    pd.testing.assert_frame_equal(
+        incremental.candidates[["record_id_l", "record_id_r"]], everything.candidates[["record_id_l", "record_id_r"]]
+    )
+    pd.testing.assert_frame_equal(touching(incremental.candidates), touching(everything.candidates), rtol=1e-9)
+    assert not incremental.candidates.isin([gone]).any().any()
+    # The five records that now share a phone became candidates of each other, and the new listing links.
+    shared = touching(incremental.candidates)
+    assert ((shared["record_id_l"].isin(changed_phone)) & (shared["record_id_r"].isin(changed_phone))).sum() == 10
+    assert weight(incremental, ("00280/DUP1", "00325/NEW1")) >= MATCH_THRESHOLD
+    # Nothing changed: nothing is scored, and the pairs are the same.
+    same = relink(records, linkage.model_json, estimates, incremental.candidates, pd.Index([]))
+    assert same.stats["pairs_rescored"] == 0
+    pd.testing.assert_frame_equal(same.pairs, incremental.pairs)
+
+
+def test_a_full_link_keeps_what_an_incremental_link_needs(linkage: LinkageRun) -> None:
+    candidates = linkage.candidates
+    assert list(candidates.columns) == list(CANDIDATE_COLUMNS)
+    assert (candidates["record_id_l"] < candidates["record_id_r"]).all()
+    assert len(candidates) == linkage.stats["candidate_pairs"] >= len(linkage.pairs)
+    # Every pair of the review band is explained, comparison by comparison, household evidence included.
+    band = linkage.pairs[linkage.pairs["match_weight"] < MATCH_THRESHOLD]
+    assert len(band) and len(linkage.waterfalls) == len(band)
+    first = json.loads(linkage.waterfalls["comparisons"].iloc[0])
+    assert first["comparisons"][-1]["comparison"] == "household"
+    assert linkage.model_version == model_version() and len(linkage.model_version) == 16

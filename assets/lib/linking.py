@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from assets.lib.households import household_clusters, household_tables, households_by_record, source_household_ids
-from assets.lib.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, LinkageRun, link_records
+from assets.lib.linkage import (
+    CANDIDATE_COLUMNS,
+    MATCH_THRESHOLD,
+    REVIEW_THRESHOLD,
+    LinkageRun,
+    link_records,
+    model_version,
+    relink,
+)
 from assets.lib.person_keys import assign_stable_keys, connected_components, resolve_retired
 from assets.lib.review_decisions import active_match_decisions
 from assets.lib.survivorship import golden_records
@@ -32,7 +42,15 @@ from schemas.canonical import RECORD_KEY
 from schemas.errors import WardmergeError
 
 REVIEW_FIELDS = ("full_name", "date_of_birth", "sex", "national_id", "phone", "street", "residential_group")
+#: A full link: records → scored pairs and the model it trained (assets.lib.linkage.link_records).
 Linker = Callable[[pd.DataFrame], LinkageRun]
+#: An incremental link: records, model, household (m, u), pairs kept, records to rescore → scored pairs
+#: (assets.lib.linkage.relink).
+Relinker = Callable[[pd.DataFrame, dict[str, Any], tuple[float, float], pd.DataFrame, pd.Index], LinkageRun]
+#: A link trains the model again when more than this share of the records is new, changed or gone since the last
+#: link, or new or changed since the model was trained: the weights were learnt on a population that has moved.
+#: Below it, only the changed records' pairs are scored, under the trained model.
+RETRAIN_SHARE = 0.2
 
 
 class LinkError(WardmergeError, RuntimeError):
@@ -129,17 +147,168 @@ def _events_frame(events: pd.DataFrame, kind: str, run_id: str, now: dt.datetime
     return out[[c.name for c in w.person_key_event.columns]]
 
 
+@dataclass(frozen=True)
+class StoredModel:
+    """The latest model a full link trained (the ``linkage_model`` row)."""
+
+    model_id: str
+    trained_at: dt.datetime
+    model_version: str
+    model_json: dict[str, Any]
+    estimates: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """Whether this link trains a model (``full``) or rescores the changed records (``incremental``), and why."""
+
+    mode: str
+    reason: str
+    changed: pd.Index
+    """Records new or changed (content) since the previous link."""
+    gone: pd.Index
+    """Records linked before that are no longer accepted."""
+    model: StoredModel | None
+
+
+def stored_model(conn: Connection, warehouse: Warehouse) -> StoredModel | None:
+    m = w.linkage_model
+    row = conn.execute(sa.select(m).order_by(m.c.trained_at.desc(), m.c.model_id.desc()).limit(1)).mappings().first()
+    if row is None:
+        return None
+    return StoredModel(
+        model_id=row["model_id"],
+        trained_at=row["trained_at"],
+        model_version=row["model_version"],
+        model_json=json.loads(row["model_json"]),
+        estimates=(float(row["household_m"]), float(row["household_u"])),
+    )
+
+
+def plan_link(
+    conn: Connection, warehouse: Warehouse, records: pd.DataFrame, xref: pd.DataFrame, *, retrain: bool = False
+) -> LinkPlan:
+    """Full or incremental (see :data:`RETRAIN_SHARE`); changes are told by content (``record_hash`` against the
+    hash the cross-reference kept when the record was linked), not by load times."""
+    linked = (
+        pd.Series(xref["linked_hash"].to_numpy(), index=record_ids(xref)) if len(xref) else pd.Series(dtype="object")
+    )
+    changed = pd.Index(records.loc[records["record_id"].map(linked).ne(records["record_hash"]), "record_id"])
+    gone = linked.index.difference(pd.Index(records["record_id"]))
+    model = stored_model(conn, warehouse)
+    share = (len(changed) + len(gone)) / max(len(records), 1)
+    since_training = (
+        float((records["valid_from"] >= model.trained_at).mean()) if model is not None and len(records) else 0.0
+    )
+    has_pairs = conn.execute(sa.select(sa.func.count()).select_from(w.match_pair)).scalar_one() > 0
+
+    def full(reason: str) -> LinkPlan:
+        return LinkPlan("full", reason, changed, gone, model)
+
+    if retrain:
+        return full("asked to train the model again")
+    if model is None or not has_pairs:
+        return full("no trained model yet")
+    if model.model_version != model_version():
+        return full("the model's code changed since it was trained")
+    if share > RETRAIN_SHARE:
+        return full(f"{share:.0%} of the records are new, changed or gone since the last link")
+    if since_training > RETRAIN_SHARE:
+        return full(f"{since_training:.0%} of the records are new or changed since the model was trained")
+    return LinkPlan(
+        "incremental",
+        f"{len(changed)} record(s) new or changed and {len(gone)} gone since the last link",
+        changed,
+        gone,
+        model,
+    )
+
+
+def _score(
+    conn: Connection, warehouse: Warehouse, records: pd.DataFrame, plan: LinkPlan, linker: Linker, relinker: Relinker
+) -> tuple[LinkageRun, str]:
+    """Score the candidate pairs as ``plan`` says; the run and the id of the model that scored them."""
+    if plan.mode == "full" or plan.model is None:
+        return linker(records), ""
+    touched = plan.changed.union(plan.gone)
+    stored = _read(conn, warehouse, w.match_pair)
+    kept = stored[~stored["record_id_l"].isin(touched) & ~stored["record_id_r"].isin(touched)]
+    model = plan.model
+    return relinker(records, model.model_json, model.estimates, kept[list(CANDIDATE_COLUMNS)], plan.changed), (
+        model.model_id
+    )
+
+
+def _save_scoring(
+    conn: Connection,
+    warehouse: Warehouse,
+    run: LinkageRun,
+    plan: LinkPlan,
+    model_id: str,
+    run_id: str,
+    now: dt.datetime,
+    seconds: float,
+) -> dict[str, Any]:
+    """The model (when trained), every scored candidate pair, and the link's audit row."""
+    if plan.mode == "full":
+        model_id = run_id
+        household = (float(run.stats.get("household_m", 0.5)), float(run.stats.get("household_u", 0.5)))
+        row = {
+            "model_id": run_id,
+            "trained_at": now,
+            "records": int(run.stats.get("records", 0)),
+            "model_version": run.model_version,
+            "model_json": json.dumps(run.model_json, ensure_ascii=False, sort_keys=True),
+            "household_m": household[0],
+            "household_u": household[1],
+        }
+        conn.execute(sa.insert(w.linkage_model).values(row))
+    pairs = run.candidates.copy()
+    # Rounded so that floating noise in a rescoring is not a change.
+    pairs["splink_weight"] = pairs["splink_weight"].astype(float).round(6)
+    pair_sync = warehouse.replace_scope(conn, w.match_pair, with_hash(pairs, w.match_pair, run_id), {})
+    audit = {
+        "run_id": run_id,
+        "linked_at": now,
+        "mode": plan.mode,
+        "reason": plan.reason,
+        "model_id": model_id,
+        "records": int(run.stats.get("records", 0)),
+        "records_changed": len(plan.changed),
+        "records_gone": len(plan.gone),
+        "records_scored": int(run.stats.get("records_scored", 0)),
+        "candidate_pairs": len(run.candidates),
+        "pairs_rescored": int(run.stats.get("pairs_rescored", len(run.candidates))),
+        "seconds": round(seconds, 2),
+    }
+    conn.execute(sa.insert(w.link_run).values(audit))
+    return {"match_pair": pair_sync.__dict__, "link": audit}
+
+
 def link_all(
     conn: Connection,
     warehouse: Warehouse,
     run_id: str,
     now: dt.datetime,
     linker: Linker = link_records,
+    relinker: Relinker = relink,
+    *,
+    retrain: bool = False,
 ) -> tuple[dict[str, Any], LinkageRun]:
-    """Link every accepted record and write persons, keys, households, review rows; raise to roll back."""
+    """Link every accepted record and write persons, keys, households, review rows; raise to roll back.
+
+    The model is trained and every candidate pair scored (a full link) the first time, when asked (``retrain``),
+    when the model's code changed, or when many records changed (:data:`RETRAIN_SHARE`); otherwise only the pairs
+    of records new or changed since the last link are scored, under the stored model, and the other pairs are
+    taken as scored before (an incremental link). Clustering, keys, golden records and households are always
+    computed over all records.
+    """
+    started = time.perf_counter()
     records = _read(conn, warehouse, w.resident_record)
     records["record_id"] = record_ids(records)
-    run = linker(records)
+    xref = _read(conn, warehouse, w.person_source_xref)
+    plan = plan_link(conn, warehouse, records, xref, retrain=retrain)
+    run, model_id = _score(conn, warehouse, records, plan, linker, relinker)
     decisions = active_match_decisions(_read(conn, warehouse, w.match_decision))
     decisions = decisions.rename(columns={"record_id_l": "l", "record_id_r": "r"})
     edges = run.pairs[run.pairs["match_weight"] >= MATCH_THRESHOLD].rename(
@@ -155,7 +324,6 @@ def link_all(
     )
 
     # Stable person keys: each record's previous key comes from the cross-reference.
-    xref = _read(conn, warehouse, w.person_source_xref)
     previous = (
         pd.Series(xref["person_key"].to_numpy(), index=record_ids(xref)) if len(xref) else pd.Series(dtype="int64")
     )
@@ -185,7 +353,7 @@ def link_all(
     new_map = resolve_retired(key_map, persons.events, set(golden["person_key"]))
     map_sync = warehouse.replace_scope(conn, w.person_key_map, with_hash(new_map, w.person_key_map, run_id), {})
 
-    xref_rows = with_hash(records, w.person_source_xref, run_id)
+    xref_rows = with_hash(records.assign(linked_hash=records["record_hash"]), w.person_source_xref, run_id)
     xref_sync = warehouse.replace_scope(conn, w.person_source_xref, xref_rows, {})
 
     # Households: source codes holding the same people are one household, with keys as stable as persons'.
@@ -224,6 +392,7 @@ def link_all(
 
     review = _review_rows(run.pairs, records, records.set_index("record_id")["person_key"], run.waterfalls)
     review_sync = warehouse.replace_scope(conn, w.match_review, with_hash(review, w.match_review, run_id), {})
+    scoring = _save_scoring(conn, warehouse, run, plan, model_id, run_id, now, time.perf_counter() - started)
 
     _check_xref(conn, len(records))
     stats = {
@@ -236,7 +405,9 @@ def link_all(
         "review_pairs": len(review),
         "preview": preview_markdown(golden[["person_key", "full_name", "date_of_birth", "sex", "new_ward_code"]]),
         "decisions_applied": len(decisions),
+        "link": scoring["link"],
         "changes": {
+            "match_pair": scoring["match_pair"],
             "dim_person": person_sync.__dict__,
             "person_key_map": map_sync.__dict__,
             "person_source_xref": xref_sync.__dict__,

@@ -43,13 +43,14 @@ def _pair_keys(left: pd.Series, right: pd.Series) -> np.ndarray:
 
 
 def add_household_evidence(
-    pairs: pd.DataFrame, households: pd.Series
+    pairs: pd.DataFrame, households: pd.Series, estimates: tuple[float, float] | None = None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``pairs`` (record_id_l, record_id_r, match_weight; every scored candidate pair) with the household
     comparison added to ``match_weight`` (and its weight in ``HOUSEHOLD_WEIGHT``), and what was estimated (for the
     run's statistics).
 
-    ``households`` maps record_id → source household (None when the record names none).
+    ``households`` maps record_id → source household (None when the record names none). ``estimates`` (m, u)
+    reuses a trained model's values (an incremental link) instead of estimating them from these pairs.
     """
     out = pairs.copy()
     left = out["record_id_l"].map(households)
@@ -62,16 +63,18 @@ def add_household_evidence(
     supported = comparable & (support > 0)
 
     different = (out["match_weight"] < DIFFERENT_WEIGHT).to_numpy() & comparable
-    # Add-one smoothing: a level never seen still gets a finite weight.
-    m = (int((supported & anchor).sum()) + 1) / (int(anchor.sum()) + 2)
-    u = (int((supported & different).sum()) + 1) / (int(different.sum()) + 2)
+    if estimates is not None:
+        m, u = estimates
+    else:  # add-one smoothing: a level never seen still gets a finite weight
+        m = (int((supported & anchor).sum()) + 1) / (int(anchor.sum()) + 2)
+        u = (int((supported & different).sum()) + 1) / (int(different.sum()) + 2)
     agree, disagree = math.log2(m / u), math.log2((1 - m) / (1 - u))
     adjustment = np.where(supported, agree, np.where(comparable, disagree, 0.0))
     out["match_weight"] = out["match_weight"] + adjustment
     out[HOUSEHOLD_WEIGHT] = adjustment
     stats = {
-        "household_m": round(m, 6),
-        "household_u": round(u, 8),
+        "household_m": m,  # exact: an incremental link reuses them
+        "household_u": u,
         "household_weight_support": round(agree, 3),
         "household_weight_no_support": round(disagree, 3),
         "pairs_with_household_support": int(supported.sum()),

@@ -13,11 +13,14 @@ Every SQL condition is written in DuckDB's dialect and handed to Splink with ``b
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
 import json
 import logging
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +38,8 @@ from assets.lib.linkage.household_evidence import HOUSEHOLD_WEIGHT, add_househol
 from schemas.errors import WardmergeError
 
 __all__ = [
+    "BLOCKING_KEYS",
+    "CANDIDATE_COLUMNS",
     "MATCH_THRESHOLD",
     "REVIEW_THRESHOLD",
     "LinkageError",
@@ -43,6 +48,10 @@ __all__ = [
     "comparisons",
     "explain_pairs",
     "link_records",
+    "model_version",
+    "neighbourhood",
+    "relink",
+    "rescore",
     "settings",
     "training_blocking_rules",
 ]
@@ -89,6 +98,10 @@ EM_ITERATIONS = (20, 8, 4, 2)
 _SQL = "duckdb"  # the dialect the conditions below are written in
 
 
+#: Columns of LinkageRun.candidates.
+CANDIDATE_COLUMNS = ("record_id_l", "record_id_r", "splink_weight", "comparisons")
+
+
 class LinkageError(WardmergeError, RuntimeError):
     """Linkage could not run on the records given (no records, or Splink failed)."""
 
@@ -112,6 +125,11 @@ class LinkageRun:
     """For the pairs in the review band: record_id_l, record_id_r and ``comparisons``, a JSON text of the
     prior and each comparison's level and match weight (what a reviewer reads, like Splink's waterfall chart;
     levels and weights only, no field values)."""
+    candidates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CANDIDATE_COLUMNS)))
+    """Every scored candidate pair, as Splink scored it (``splink_weight``, before the household evidence), with
+    the Splink part of its explanation where it may fall in the review band: what an incremental link keeps."""
+    model_version: str = ""
+    """The model code's version (:func:`model_version`): a link under other code trains again."""
 
 
 def _level(sql: str, label: str) -> cll.CustomLevel:
@@ -332,8 +350,23 @@ def comparisons() -> list[cl.CustomComparison | Any]:
     ]
 
 
+#: Candidate pairs agree on every column of one of these keys (and on the key's extra condition, where it has
+#: one); :func:`blocking_rules` writes them as Splink rules and :func:`neighbourhood` uses the same keys to find
+#: the records a changed record can be paired with.
+BLOCKING_KEYS: tuple[tuple[tuple[str, ...], str | None], ...] = (
+    (("national_id",), None),
+    (("phone",), None),
+    (("dob", "given_u"), None),
+    (("dob", "family_u", "middle_u"), None),  # a given name mistyped
+    (("family_u", "middle_u", "given_u", "dob_year"), None),  # a changed, swapped or year-only date
+    # a middle name left out on one listing, with a changed date
+    (("family_u", "given_u", "dob_year"), 'l."middle_u" IS NULL OR r."middle_u" IS NULL'),
+    (("name_tokens_u", "dob_year"), None),  # name written in another order
+)
+
+
 def blocking_rules() -> list[Any]:
-    """Candidate pairs: the union of these rules.
+    """Candidate pairs: the union of :data:`BLOCKING_KEYS`' rules.
 
     A person listed twice shares an ID number or a phone, or their name and birth date agree closely enough
     for one of the name-and-date rules. Every rule joins on a full date or on a whole name *and* a birth
@@ -341,20 +374,35 @@ def blocking_rules() -> list[Any]:
     records with each other, and grow with the square of the population). Measured on the generator's truth
     at scale 1: all true pairs kept with 0.6 candidate pairs per record (bench/linkage_benchmark.py).
     """
-    return [
-        block_on("national_id"),
-        block_on("phone"),
-        block_on("dob", "given_u"),
-        block_on("dob", "family_u", "middle_u"),  # a given name mistyped
-        block_on("family_u", "middle_u", "given_u", "dob_year"),  # a changed, swapped or year-only date
-        # a middle name left out on one listing, with a changed date
-        CustomRule(
-            'l."family_u" = r."family_u" AND l."given_u" = r."given_u" AND l."dob_year" = r."dob_year" '
-            'AND (l."middle_u" IS NULL OR r."middle_u" IS NULL)',
-            sql_dialect=_SQL,
-        ),
-        block_on("name_tokens_u", "dob_year"),  # name written in another order
-    ]
+    rules: list[Any] = []
+    for columns, extra in BLOCKING_KEYS:
+        if extra is None:
+            rules.append(block_on(*columns))
+        else:
+            equal = " AND ".join(f'l."{c}" = r."{c}"' for c in columns)
+            rules.append(CustomRule(f"{equal} AND ({extra})", sql_dialect=_SQL))
+    return rules
+
+
+def neighbourhood(features: pd.DataFrame, focus: pd.Series) -> pd.Series:
+    """The records that share some blocking key with a ``focus`` record (the focus records included).
+
+    Every candidate pair that involves a focus record lies within this set, so scoring the set finds all of
+    them. Keys are compared by a 64-bit hash of their values: a collision only adds a record to the set.
+    """
+    chosen = focus.to_numpy(dtype=bool)
+    near = chosen.copy()
+    for columns, _ in BLOCKING_KEYS:
+        values = features[list(columns)]
+        complete = values.notna().all(axis=1).to_numpy()
+        if not complete.any():
+            continue
+        keys = pd.util.hash_pandas_object(values[complete], index=False).to_numpy()
+        wanted = np.unique(keys[chosen[complete]])
+        hit = np.zeros(len(features), dtype=bool)
+        hit[np.flatnonzero(complete)] = np.isin(keys, wanted)
+        near |= hit
+    return pd.Series(near, index=features.index)
 
 
 def training_blocking_rules() -> list[Any]:
@@ -515,6 +563,19 @@ def apply_m_floor(model: dict[str, Any], floor: float = M_FLOOR) -> dict[str, An
     return model
 
 
+def _explaining(model_json: dict[str, Any]) -> dict[str, Any]:
+    """The model with each comparison's level (gamma_*) and weight (mw_*) kept in the predictions, so that a pair
+    can be explained."""
+    return {**model_json, "retain_matching_columns": True, "retain_intermediate_calculation_columns": True}
+
+
+def _scores(linker: Linker, predictions: Any) -> pd.DataFrame:
+    scored = linker.misc.query_sql(
+        f"SELECT unique_id_l, unique_id_r, match_weight FROM {predictions.physical_name}", output_type="pandas"
+    )
+    return scored.set_axis(["record_id_l", "record_id_r", "splink_weight"], axis=1)
+
+
 def link_records(
     records: pd.DataFrame,
     *,
@@ -523,14 +584,15 @@ def link_records(
     backend_name: str = "duckdb",
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
 ) -> LinkageRun:
-    """Score candidate pairs of ``records`` (resident_record rows plus a unique ``record_id``).
+    """Train the model on ``records`` (resident_record rows plus a unique ``record_id``) and score every candidate
+    pair: a full link.
 
     Returns pairs with match_weight >= REVIEW_THRESHOLD, the trained model and its chart. Training is
     deterministic for a given ``seed`` and input.
     """
     if records.empty:
         raise LinkageError("no records to link")
-    stats: dict[str, Any] = {"records": len(records)}
+    stats: dict[str, Any] = {"mode": "full", "records": len(records), "records_scored": len(records)}
     started = time.perf_counter()
     features = build_features(records)
     stats["seconds_features"] = round(time.perf_counter() - started, 2)
@@ -540,41 +602,160 @@ def link_records(
         table = backend.register(features, "wardmerge_person_features")
         trained = train(Linker(table, settings(), log_level=logging.ERROR), table, seed=seed, stats=stats)
         model_json = apply_m_floor(trained)
-        # Predict keeps each comparison's level (gamma_*) and weight (mw_*) so the review band can be explained.
-        explained = {**model_json, "retain_matching_columns": True, "retain_intermediate_calculation_columns": True}
-        linker = Linker(table, explained, log_level=logging.ERROR)
+        linker = Linker(table, _explaining(model_json), log_level=logging.ERROR)
         started = time.perf_counter()
         predictions = linker.inference.predict(warning_mode="never")
-        scored = linker.misc.query_sql(
-            f"SELECT unique_id_l, unique_id_r, match_weight FROM {predictions.physical_name}", output_type="pandas"
-        )
+        scored = _scores(linker, predictions)
         stats["seconds_predict"] = round(time.perf_counter() - started, 2)
-        stats["candidate_pairs"] = len(scored)
-        scored = scored.rename(columns={"unique_id_l": "record_id_l", "unique_id_r": "record_id_r"})
+        # The household comparison's m and u are estimated on every scored pair, like Splink's on the records.
+        _, household = add_household_evidence(
+            scored.rename(columns={"splink_weight": "match_weight"}), households_by_record(records)
+        )
+        estimates = (household["household_m"], household["household_u"])
+        # Explained: every pair the household evidence could bring into the review band (kept for later links).
         started = time.perf_counter()
-        scored, household_stats = add_household_evidence(scored, households_by_record(records))
-        stats.update(household_stats)
-        stats["seconds_households"] = round(time.perf_counter() - started, 2)
-        # The review band is read on the final weights (household evidence included); its pairs are explained
-        # comparison by comparison from Splink's predictions, with the household comparison added.
-        band = scored[(scored["match_weight"] >= REVIEW_THRESHOLD) & (scored["match_weight"] < MATCH_THRESHOLD)]
-        waterfalls = explain_pairs(linker, predictions.physical_name, model_json, band, backend)
+        wide = scored[in_reach(scored["splink_weight"], estimates)]
+        explained = explain_pairs(linker, predictions.physical_name, model_json, wide, backend)
+        stats["seconds_explain"] = round(time.perf_counter() - started, 2)
         chart_html = linker.visualisations.match_weights_chart().to_html(inline=True)
     finally:
         if own_backend:
             backend.close()
+    candidates = scored.merge(explained, on=["record_id_l", "record_id_r"], how="left")
+    return finish(records, candidates, model_json=model_json, estimates=estimates, chart_html=chart_html, stats=stats)
+
+
+def rescore(
+    records: pd.DataFrame,
+    model_json: dict[str, Any],
+    estimates: tuple[float, float],
+    focus: pd.Index,
+    *,
+    backend: LinkageBackend | None = None,
+    backend_name: str = "duckdb",
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    stats: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Every candidate pair that involves a ``focus`` record (by record_id), scored with a trained model: what
+    an incremental link computes instead of scoring all pairs again.
+
+    Only the focus records and their :func:`neighbourhood` are given to Splink; term frequencies come from all
+    ``records`` (the same lookups a full link computes), so a pair scores as it would in a full link under the
+    same model. Returns the pairs as :data:`CANDIDATE_COLUMNS`.
+    """
+    stats = stats if stats is not None else {}
+    started = time.perf_counter()
+    features = build_features(records)
+    near = neighbourhood(features, features["unique_id"].isin(focus))
+    reduced = features[near].reset_index(drop=True)
+    stats["records_scored"] = len(reduced)
+    stats["seconds_features"] = round(time.perf_counter() - started, 2)
+    if reduced.empty:
+        return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
+    own_backend = backend is None
+    backend = backend or create_backend(backend_name, memory_limit=memory_limit)
+    try:
+        started = time.perf_counter()
+        table = backend.register(reduced, "wardmerge_person_features")
+        linker = Linker(table, _explaining(model_json), log_level=logging.ERROR)
+        for column in tf_columns(model_json):
+            lookup = term_frequencies(features, column)
+            registered = backend.register(lookup, f"wardmerge_tf_{column}")
+            linker.table_management.register_term_frequency_lookup(registered, column)
+        predictions = linker.inference.predict(warning_mode="never")
+        scored = _scores(linker, predictions)
+        scored = scored[scored["record_id_l"].isin(focus) | scored["record_id_r"].isin(focus)]
+        stats["seconds_predict"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        wide = scored[in_reach(scored["splink_weight"], estimates)]
+        explained = explain_pairs(linker, predictions.physical_name, model_json, wide, backend)
+        stats["seconds_explain"] = round(time.perf_counter() - started, 2)
+    finally:
+        if own_backend:
+            backend.close()
+    return _ordered(scored.merge(explained, on=["record_id_l", "record_id_r"], how="left"))
+
+
+def tf_columns(model_json: dict[str, Any]) -> list[str]:
+    """The columns whose term frequencies adjust the model's weights."""
+    found = {
+        level["tf_adjustment_column"]
+        for comparison in model_json["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level.get("tf_adjustment_column")
+    }
+    return sorted(found)
+
+
+def term_frequencies(features: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Splink's term-frequency lookup of ``column``: each value's share of the records that have one."""
+    values = features[column].dropna()
+    shares = values.value_counts() / max(len(values), 1)
+    return pd.DataFrame({column: shares.index, f"tf_{column}": shares.to_numpy(dtype=float)})
+
+
+def finish(
+    records: pd.DataFrame,
+    candidates: pd.DataFrame,
+    *,
+    model_json: dict[str, Any],
+    estimates: tuple[float, float],
+    chart_html: str,
+    stats: dict[str, Any],
+) -> LinkageRun:
+    """A link's result from its scored candidate pairs (:data:`CANDIDATE_COLUMNS`), full or incremental alike:
+    the household comparison added (with the model's m and u), the pairs kept, the review band explained."""
+    types = {"record_id_l": object, "record_id_r": object, "splink_weight": float, "comparisons": object}
+    candidates = _ordered(candidates[list(CANDIDATE_COLUMNS)].astype(types))
+    started = time.perf_counter()
+    scored, household = add_household_evidence(
+        candidates[["record_id_l", "record_id_r", "splink_weight"]].rename(columns={"splink_weight": "match_weight"}),
+        households_by_record(records),
+        estimates,
+    )
+    stats.update(household)
+    stats["seconds_households"] = round(time.perf_counter() - started, 2)
+    explained = candidates.loc[candidates["comparisons"].notna(), ["record_id_l", "record_id_r", "comparisons"]]
+    waterfalls = review_waterfalls(scored, explained)
     pairs = scored[scored["match_weight"] >= REVIEW_THRESHOLD].copy()
     pairs["match_probability"] = 1.0 / (1.0 + np.exp2(-pairs["match_weight"].to_numpy(dtype=float)))
-    pairs = pairs[["record_id_l", "record_id_r", "match_weight", "match_probability"]]
-    swap = pairs["record_id_l"] > pairs["record_id_r"]
-    pairs.loc[swap, ["record_id_l", "record_id_r"]] = pairs.loc[swap, ["record_id_r", "record_id_l"]].to_numpy()
-    pairs = pairs.sort_values(["record_id_l", "record_id_r"], ignore_index=True)
-    stats["candidate_pairs_per_record"] = round(stats["candidate_pairs"] / len(records), 3)
+    pairs = pairs[["record_id_l", "record_id_r", "match_weight", "match_probability"]].reset_index(drop=True)
+    stats["candidate_pairs"] = len(candidates)
+    stats["candidate_pairs_per_record"] = round(len(candidates) / max(len(records), 1), 3)
     stats["pairs_kept"] = len(pairs)
     stats["pairs_matched"] = int((pairs["match_weight"] >= MATCH_THRESHOLD).sum())
     stats["pairs_review"] = stats["pairs_kept"] - stats["pairs_matched"]
     stats["seconds_total"] = round(sum(v for k, v in stats.items() if k.startswith("seconds_")), 2)
-    return LinkageRun(pairs=pairs, model_json=model_json, chart_html=chart_html, stats=stats, waterfalls=waterfalls)
+    return LinkageRun(
+        pairs=pairs,
+        model_json=model_json,
+        chart_html=chart_html,
+        stats=stats,
+        waterfalls=waterfalls,
+        candidates=candidates,
+        model_version=model_version(),
+    )
+
+
+def relink(
+    records: pd.DataFrame,
+    model_json: dict[str, Any],
+    estimates: tuple[float, float],
+    kept: pd.DataFrame,
+    focus: pd.Index,
+    **options: Any,
+) -> LinkageRun:
+    """An incremental link: the ``kept`` candidate pairs of earlier links (none involving a focus record or a
+    record gone since) plus the focus records' pairs scored now (:func:`rescore`), under the trained model."""
+    stats: dict[str, Any] = {"mode": "incremental", "records": len(records), "records_changed": len(focus)}
+    fresh = (
+        rescore(records, model_json, estimates, focus, stats=stats, **options)
+        if len(focus)
+        else pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
+    )
+    stats["pairs_rescored"] = len(fresh)
+    candidates = pd.concat([kept[list(CANDIDATE_COLUMNS)], fresh], ignore_index=True)
+    return finish(records, candidates, model_json=model_json, estimates=estimates, chart_html="", stats=stats)
 
 
 def _level_labels(comparison: dict[str, Any]) -> dict[int, str]:
@@ -594,12 +775,12 @@ def _level_labels(comparison: dict[str, Any]) -> dict[int, str]:
 def explain_pairs(
     linker: Linker, table_name: str, model_json: dict[str, Any], band: pd.DataFrame, backend: LinkageBackend
 ) -> pd.DataFrame:
-    """Per pair of ``band`` (record_id_l, record_id_r, household_weight): the prior, each comparison's level and
-    weight, and the household comparison.
+    """Per pair of ``band`` (record_id_l, record_id_r as Splink scored them): the prior and each comparison's
+    level and weight, as a JSON text (``comparisons``); the household comparison is added where a review row
+    is made (:func:`with_household`).
 
     Reads the predictions table of a linker whose settings retained matching and intermediate columns. The
-    weights add up to the pair's final match weight (prior + Σ comparison weights, term-frequency adjustments
-    included, + the household evidence), which is what a reviewer checks a doubtful pair against.
+    weights add up to Splink's match weight (prior + Σ comparison weights, term-frequency adjustments included).
     """
     columns_out = ["record_id_l", "record_id_r", "comparisons"]
     if band.empty:
@@ -612,14 +793,12 @@ def explain_pairs(
             raise LinkageError(f"predictions lack gamma_{name}/mw_{name}: intermediate columns were not retained")
         tf = f"mw_tf_adj_{name}" if f"mw_tf_adj_{name}" in available else None
         comparisons.append((name, _level_labels(comparison), tf))
-    columns = ["p.unique_id_l", "p.unique_id_r", "b.household_weight"]
+    columns = ["p.unique_id_l", "p.unique_id_r"]
     for name, _, tf in comparisons:
         columns += [f"p.gamma_{name}", f"p.mw_{name}"] + ([f"p.{tf}"] if tf else [])
     wanted = backend.register(
-        band[["record_id_l", "record_id_r", HOUSEHOLD_WEIGHT]].rename(
-            columns={"record_id_l": "unique_id_l", "record_id_r": "unique_id_r"}
-        ),
-        "wardmerge_review_band",
+        band[["record_id_l", "record_id_r"]].set_axis(["unique_id_l", "unique_id_r"], axis=1),
+        "wardmerge_explained_pairs",
     )
     rows = linker.misc.query_sql(
         f"SELECT {', '.join(columns)} FROM {table_name} p JOIN {wanted.physical_name} b "
@@ -636,20 +815,66 @@ def explain_pairs(
             weight = float(row[f"mw_{name}"]) + (float(row[tf]) if tf and pd.notna(row[tf]) else 0.0)
             level = labels.get(gamma, str(gamma))
             parts.append({"comparison": name, "gamma": gamma, "level": level, "weight": round(weight, 4)})
-        household = float(row[HOUSEHOLD_WEIGHT])
-        parts.append(
-            {
-                "comparison": "household",
-                "gamma": 1 if household > 0 else (0 if household < 0 else -1),
-                "level": "housemates are the same people" if household > 0 else (
-                    "housemates differ" if household < 0 else "no household to compare"
-                ),
-                "weight": round(household, 4),
-            }
-        )
         texts.append(json.dumps({"prior": prior, "comparisons": parts}, ensure_ascii=False, sort_keys=True))
-    out = pd.DataFrame({"record_id_l": rows["unique_id_l"].astype(str), "record_id_r": rows["unique_id_r"].astype(str)})
+    return pd.DataFrame(
+        {"record_id_l": rows["unique_id_l"].astype(str), "record_id_r": rows["unique_id_r"].astype(str),
+         "comparisons": texts}
+    )  # fmt: skip
+
+
+def in_reach(splink_weight: pd.Series, estimates: tuple[float, float]) -> pd.Series:
+    """Pairs the household evidence (either level) could put in the review band: the ones worth explaining."""
+    m, u = estimates
+    agree, disagree = math.log2(m / u), math.log2((1 - m) / (1 - u))
+    low, high = min(0.0, agree, disagree), max(0.0, agree, disagree)
+    return (splink_weight + high >= REVIEW_THRESHOLD) & (splink_weight + low < MATCH_THRESHOLD)
+
+
+def with_household(comparisons: str, household_weight: float) -> str:
+    """A pair's explanation with the household comparison added (its weight as this link computed it)."""
+    explained = json.loads(comparisons)
+    level = (
+        "housemates are the same people"
+        if household_weight > 0
+        else ("housemates differ" if household_weight < 0 else "no household to compare")
+    )
+    gamma = 1 if household_weight > 0 else (0 if household_weight < 0 else -1)
+    explained["comparisons"].append(
+        {"comparison": "household", "gamma": gamma, "level": level, "weight": round(float(household_weight), 4)}
+    )
+    return json.dumps(explained, ensure_ascii=False, sort_keys=True)
+
+
+def review_waterfalls(scored: pd.DataFrame, explained: pd.DataFrame) -> pd.DataFrame:
+    """The explanations of the pairs in the review band, on their final weights, household evidence included."""
+    band = scored[(scored["match_weight"] >= REVIEW_THRESHOLD) & (scored["match_weight"] < MATCH_THRESHOLD)]
+    band = band.merge(explained, on=["record_id_l", "record_id_r"], how="inner")
+    out = pd.DataFrame(
+        {
+            "record_id_l": band["record_id_l"].astype(str),
+            "record_id_r": band["record_id_r"].astype(str),
+            "comparisons": [
+                with_household(text, weight)
+                for text, weight in zip(band["comparisons"], band[HOUSEHOLD_WEIGHT], strict=True)
+            ],
+        }
+    )
+    return _ordered(out)
+
+
+def _ordered(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Pairs with record_id_l < record_id_r, sorted (how pairs are stored and compared)."""
+    out = pairs.copy()
     swap = out["record_id_l"] > out["record_id_r"]
     out.loc[swap, ["record_id_l", "record_id_r"]] = out.loc[swap, ["record_id_r", "record_id_l"]].to_numpy()
-    out["comparisons"] = texts
     return out.sort_values(["record_id_l", "record_id_r"], ignore_index=True)
+
+
+@functools.cache
+def model_version() -> str:
+    """A digest of the code that defines the model (comparisons, blocking, features, household evidence)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
