@@ -15,10 +15,34 @@ from dagster import (
 
 from assets.errors import sealed
 from assets.lib.harmonisation import harmonise_frame, harmonised_columns
+from assets.metadata import StageResult
 from data_quality.masking import preview_markdown
 from schemas import canonical as c
 from schemas.datasets import Dataset
 from schemas.names import GROUP_HARMONISE, harmonised_asset, validated_asset
+
+
+def description(ds: Dataset) -> str:
+    return (
+        f"Accepted {ds.name} records in standard form: NFC names with match keys, dates, codes, IDs with zeros "
+        "restored only for numeric cells, 10-digit phones, address parts."
+    )
+
+
+def harmonise_step(validated: pd.DataFrame, ds: Dataset, former_ward: str) -> StageResult:
+    with sealed(f"former ward {former_ward}, {ds.name}"):
+        out = harmonise_frame(validated, ds)
+    accepted = out[out[c.DISPOSITION] == c.ACCEPTED]
+    flags = pd.Series([f for cell in accepted[c.FLAGS] for f in c.split_names(cell)], dtype="object")
+    return StageResult(
+        out,
+        {
+            "dagster/row_count": len(out),
+            "harmonised": len(accepted),
+            "flags": MetadataValue.json({k: int(v) for k, v in flags.value_counts().items()}),
+            "preview": MetadataValue.md(preview_markdown(accepted[list(harmonised_columns(ds))])),
+        },
+    )
 
 
 def _harmonised_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinition:
@@ -27,23 +51,11 @@ def _harmonised_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDe
         group_name=GROUP_HARMONISE,
         partitions_def=partitions,
         ins={"validated": AssetIn(validated_asset(ds.name))},
-        description=f"Accepted {ds.name} records in standard form: NFC names with match keys, dates, codes, "
-        "IDs with zeros restored only for numeric cells, 10-digit phones, address parts.",
+        description=description(ds),
     )
     def harmonised(context: AssetExecutionContext, validated: pd.DataFrame) -> Output[pd.DataFrame]:
-        with sealed(f"former ward {context.partition_key}, {ds.name}"):
-            out = harmonise_frame(validated, ds)
-        accepted = out[out[c.DISPOSITION] == c.ACCEPTED]
-        flags = pd.Series([f for cell in accepted[c.FLAGS] for f in c.split_names(cell)], dtype="object")
-        return Output(
-            out,
-            metadata={
-                "dagster/row_count": len(out),
-                "harmonised": len(accepted),
-                "flags": MetadataValue.json({k: int(v) for k, v in flags.value_counts().items()}),
-                "preview": MetadataValue.md(preview_markdown(accepted[list(harmonised_columns(ds))])),
-            },
-        )
+        result = harmonise_step(validated, ds, context.partition_key)
+        return Output(result.frame, metadata=result.metadata)
 
     return harmonised
 

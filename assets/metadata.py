@@ -1,11 +1,26 @@
-"""Metadata people read in the Dagster UI, built the same way by every stage that writes the warehouse."""
+"""What every stage hands to Dagster: its result (frame, metadata, check results), and the table metadata of a
+stage that writes the warehouse."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
-from dagster import MetadataValue, TableColumn, TableSchema
+from dagster import AssetCheckResult, MetadataValue, TableColumn, TableSchema
+
+
+@dataclass
+class StageResult:
+    """One stage's work for one former ward and dataset, whichever way it runs (one step per stage with staging
+    between them, or every stage of a former ward in one step: assets/former_ward.py)."""
+
+    frame: pd.DataFrame | None
+    """What the next stage reads (None for the load, which writes the warehouse)."""
+    metadata: dict[str, Any]
+    """What the UI shows on the materialisation (counts, masked preview)."""
+    checks: list[AssetCheckResult] = field(default_factory=list)
 
 
 def table_metadata(table: sa.Table, rows: int, *, partition_rows: int | None = None) -> dict[str, Any]:

@@ -21,6 +21,9 @@ from assets.lib.warehouse import Warehouse, warehouse_from_url
 from schemas.canonical import text_as_object
 from schemas.manifest import ManifestScan, scan_manifests
 
+# How a former ward's stages run: all in one step (in memory), or one step per stage with staging between them.
+STEPS_ONE, STEPS_STAGED = "one", "staged"
+
 # Owner-only: staging, artefacts and warehouse files hold personal data at rest.
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = stat.S_IRUSR | stat.S_IWUSR
@@ -37,6 +40,8 @@ class DeploymentSettings(ConfigurableResource):
     warehouse_url: str
     linkage_backend: str = "duckdb"
     linkage_memory: str = "2GB"
+    steps: str = STEPS_ONE
+    """``one``: every stage of a former ward in one step; ``staged``: one step per stage (assets/former_ward.py)."""
 
     @property
     def landing(self) -> Path:

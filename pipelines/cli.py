@@ -239,24 +239,28 @@ def _execute(
                       for name in partition_stages(ds)]  # fmt: skip
             task = progress.add_task(f"{code} {outcome.name}", total=len(stages), stage="waiting")
             run_id = make_new_run_id()
-            step_started: dict[str, float] = {}
+            mark = [time.perf_counter()]  # when the stage now running began
 
-            def listen(event, task=task, outcome=outcome, step_started=step_started) -> None:
+            def listen(event, task=task, outcome=outcome, mark=mark) -> None:
                 dagster_event = event.dagster_event
                 if dagster_event is None or dagster_event.step_key is None:
                     return
-                step = dagster_event.step_key
                 kind = dagster_event.event_type_value
+                now = time.perf_counter()
                 if kind == "STEP_START":
                     _reset_peak_rss()
-                    step_started[step] = time.perf_counter()
-                    progress.update(task, stage=step)
-                elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
-                    outcome.stage_seconds[step] = time.perf_counter() - step_started.get(step, time.perf_counter())
-                    outcome.stage_peak_mb[step] = _peak_rss_mb()
+                    mark[0] = now
+                    progress.update(task, stage=dagster_event.step_key)
+                elif kind == "ASSET_MATERIALIZATION":  # a stage done (per-stage steps or one step per ward alike)
+                    stage = dagster_event.asset_key.to_user_string()
+                    outcome.stage_seconds[stage] = now - mark[0]
+                    outcome.stage_peak_mb[stage] = _peak_rss_mb()
+                    _reset_peak_rss()
+                    mark[0] = now
                     progress.advance(task)
-                    if kind == "STEP_FAILURE" and not outcome.detail:
-                        outcome.detail = f"{step}: {failure_text(event)}"
+                    progress.update(task, stage=stage)
+                elif kind == "STEP_FAILURE" and not outcome.detail:
+                    outcome.detail = f"{dagster_event.step_key}: {failure_text(event)}"
 
             instance.add_event_listener(run_id, listen)
             t0 = time.perf_counter()

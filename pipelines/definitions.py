@@ -1,6 +1,7 @@
 """The one `Definitions` the project serves: `dagster dev`, the `dagster`/`dg` CLI and `wardmerge run` load it.
 
-`build_definitions(settings)` wires every stage for every dataset; `defs` is its lazy form for Dagster's tools
+`build_definitions(settings)` wires every stage for every dataset (one step per former ward, or one per stage:
+``settings.steps``); `defs` is its lazy form for Dagster's tools
 (built from the environment when a tool loads it, never at import). Partitions are the deployment's former
 wards, taken from the official crosswalk for the target new ward(s), never from a hand-typed list.
 """
@@ -23,12 +24,13 @@ from dagster._utils.warnings import BetaWarning, PreviewWarning
 
 from assets.apportion import build_apportion_assets
 from assets.extract import build_extract_assets
+from assets.former_ward import build_former_ward_asset
 from assets.harmonise import build_harmonise_assets
 from assets.link import build_link_assets
 from assets.load import build_load_assets
 from assets.party_links import build_party_link_assets
 from assets.reference import build_reference_assets
-from assets.resources import DeploymentSettings, StagingIOManager, WarehouseResource
+from assets.resources import STEPS_ONE, STEPS_STAGED, DeploymentSettings, StagingIOManager, WarehouseResource
 from assets.route import build_route_assets
 from assets.validate import build_validate_assets
 from pipelines.automation import LINK_TAG, build_automation
@@ -64,13 +66,18 @@ def build_definitions(settings: DeploymentSettings) -> Definitions:
     codes = former_ward_codes(settings.target_wards)
     partitions = StaticPartitionsDefinition(codes)
     datasets = list(registry().values())
-    staged = [
-        *build_extract_assets(datasets, partitions),
-        *build_validate_assets(datasets, partitions),
-        *build_harmonise_assets(datasets, partitions),
-        *build_route_assets(datasets, partitions),
-        *build_load_assets(datasets, partitions),
-    ]
+    if settings.steps == STEPS_STAGED:  # one step per stage, Parquet staging between them
+        stages = [
+            *build_extract_assets(datasets, partitions),
+            *build_validate_assets(datasets, partitions),
+            *build_harmonise_assets(datasets, partitions),
+            *build_route_assets(datasets, partitions),
+            *build_load_assets(datasets, partitions),
+        ]
+    elif settings.steps == STEPS_ONE:  # every stage of a former ward in one step, in memory
+        stages = [build_former_ward_asset(datasets, partitions)]
+    else:
+        raise ValueError(f"steps must be {STEPS_ONE!r} or {STEPS_STAGED!r}, not {settings.steps!r}")
     by_ward = [name for ds in datasets for name in partition_stages(ds)]
     ward_job = define_asset_job(
         JOB_FORMER_WARD,
@@ -88,7 +95,7 @@ def build_definitions(settings: DeploymentSettings) -> Definitions:
     return Definitions(
         assets=[
             *build_reference_assets(),
-            *staged,
+            *stages,
             *build_link_assets(),
             *build_party_link_assets(),
             *build_apportion_assets(),

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from assets.lib.linkage.backend import DEFAULT_MEMORY_LIMIT
-from assets.resources import DeploymentSettings
+from assets.resources import STEPS_ONE, DeploymentSettings
 from review_desk import ENV_SECRET
 from schemas import SHIPPED_ROUTING, SHIPPED_SOURCES
 
@@ -26,6 +26,7 @@ ENV_WARD = "WARDMERGE_WARD"
 ENV_DATA_DIR = "WARDMERGE_DATA_DIR"
 ENV_LINKAGE_BACKEND = "WARDMERGE_LINKAGE_BACKEND"
 ENV_LINKAGE_MEMORY = "WARDMERGE_LINKAGE_MEMORY"
+ENV_STEPS = "WARDMERGE_STEPS"
 ENV_REVIEW_SECRET = ENV_SECRET
 
 DEFAULT_WARD = "00322"
@@ -43,6 +44,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "data_dir": (ENV_DATA_DIR, DEFAULT_DATA_DIR),
     "linkage_backend": (ENV_LINKAGE_BACKEND, "duckdb"),
     "linkage_memory": (ENV_LINKAGE_MEMORY, DEFAULT_MEMORY_LIMIT),
+    "steps": (ENV_STEPS, STEPS_ONE),
 }
 _PATHS = ("landing_dir", "sources_dir", "routing_table", "data_dir")
 

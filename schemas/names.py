@@ -23,6 +23,8 @@ DIM_ADMIN_UNIT = "dim_admin_unit"
 PERSONS = "persons"
 PARTY_LINKS = "party_links"
 CROSSWALK_WEIGHTS = "crosswalk_weights"
+#: The step that runs every stage of a former ward at once (assets/former_ward.py).
+FORMER_WARD_STEP = "former_ward"
 
 
 def raw_asset(name: str) -> str:
@@ -65,7 +67,8 @@ JOB_REFERENCE = "reference_job"
 JOB_FORMER_WARD = "former_ward_job"
 JOB_LINK = "link_persons_job"
 
-# Checks (besides one per quarantine rule on each validated asset, named as the rule).
+# Checks.
+CHECK_RULES = "quarantine_rules"
 CHECK_ACCOUNTING = "accounting_balanced"
 CHECK_XREF_COMPLETE = "every_record_has_one_person"
 CHECK_TOTALS = "totals_balanced"
