@@ -158,9 +158,7 @@ class Warehouse(abc.ABC):
             if current:
                 moved = sa.or_(*(staged.c[c] != table.c[c] for c in current))
                 conn.execute(
-                    sa.update(table)
-                    .where(in_scope, same_row, moved)
-                    .values({c: staged.c[c] for c in current})
+                    sa.update(table).where(in_scope, same_row, moved).values({c: staged.c[c] for c in current})
                 )
         finally:
             staged.drop(conn)
@@ -293,7 +291,11 @@ def warehouse_from_url(url: str, base_dir: Path | None = None) -> Warehouse:
                 if existing.exists() and existing.stat().st_mode & 0o077:
                     existing.chmod(0o600)
             parsed = parsed.set(database=str(path))
-        return DuckDBWarehouse(sa.create_engine(parsed))
+        # No pool: DuckDB locks its file for as long as a connection is open, so a connection is closed when
+        # released and the file is free for the next run, the UI or an analyst as soon as a transaction ends.
+        # (An in-memory database lives in its connection: that one keeps the default pool.)
+        in_file = bool(database) and database != ":memory:"
+        return DuckDBWarehouse(sa.create_engine(parsed, **({"poolclass": sa.pool.NullPool} if in_file else {})))
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
