@@ -105,12 +105,17 @@ def first_night(tmp_path: Path, warehouse_url: str) -> tuple[Path, str, Path]:
     return landing, warehouse_url, data_dir
 
 
-def test_an_identical_night_changes_no_row_and_scores_nothing(first_night):
+def test_an_identical_night_changes_no_row_and_scores_nothing(first_night, tmp_path):
     landing, url, data_dir = first_night
     before = _snapshot(url)
     assert _last_link(url)["mode"] == "full"
-    _night(landing, url, data_dir)
+    stats = tmp_path / "stats.json"
+    assert cli.main([*_args(landing, url, data_dir), "--stats", str(stats)]) == 0
     _assert_same(before, _snapshot(url))
+    # The same files under the same code: no former ward ran a stage (nothing read, validated or loaded again).
+    partitions = json.loads(stats.read_text(encoding="utf-8"))["partitions"]
+    assert {p["status"] for p in partitions.values()} >= {"ok"}
+    assert all(not p.get("stage_seconds") for p in partitions.values())
     link = _last_link(url)
     assert link["mode"] == "incremental"
     assert (link["records_changed"], link["records_gone"], link["records_scored"]) == (0, 0, 0)

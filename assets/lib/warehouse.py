@@ -291,11 +291,7 @@ def warehouse_from_url(url: str, base_dir: Path | None = None) -> Warehouse:
                 if existing.exists() and existing.stat().st_mode & 0o077:
                     existing.chmod(0o600)
             parsed = parsed.set(database=str(path))
-        # No pool: DuckDB locks its file for as long as a connection is open, so a connection is closed when
-        # released and the file is free for the next run, the UI or an analyst as soon as a transaction ends.
-        # (An in-memory database lives in its connection: that one keeps the default pool.)
-        in_file = bool(database) and database != ":memory:"
-        return DuckDBWarehouse(sa.create_engine(parsed, **({"poolclass": sa.pool.NullPool} if in_file else {})))
+        return DuckDBWarehouse(sa.create_engine(parsed))
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
