@@ -213,7 +213,7 @@ def run_pipeline(work: Path, landing: Path, url: str, name: str, env: dict[str, 
     peak: dict[str, float] = dict.fromkeys(STAGES, 0.0)
     rows = 0
     for part in stats["partitions"].values():
-        rows += int(part.get("rows_read") or 0)
+        rows += int(part.get("read") or 0)
         for asset, seconds in part.get("stage_seconds", {}).items():
             by_stage[stage_of(asset)] += seconds
             peak[stage_of(asset)] = max(peak[stage_of(asset)], part["stage_peak_mb"].get(asset, 0.0))

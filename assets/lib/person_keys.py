@@ -135,16 +135,17 @@ def assign_stable_keys(clusters: pd.Series, previous: pd.Series, next_key: int) 
     frame = pd.DataFrame({"cluster": clusters, "old": previous.reindex(clusters.index)})
     size = frame.groupby("cluster").size()
     old_keys = frame.dropna(subset=["old"]).astype({"old": "int64"})
-    claims = old_keys.groupby("cluster")["old"].apply(lambda s: sorted(set(s)))
+    claims = old_keys[["cluster", "old"]].drop_duplicates()
+    claims = claims.assign(size=claims["cluster"].map(size).to_numpy())
+    # Bigger clusters choose first, so the part of a split with more items keeps the key; each takes the lowest
+    # of its previous keys that no earlier cluster took.
+    claims = claims.sort_values(["size", "cluster", "old"], ascending=[False, True, True], kind="stable")
     taken: set[int] = set()
     chosen: dict[str, int] = {}
-    # Bigger clusters choose first, so the part of a split with more items keeps the key.
-    for cluster in sorted(claims.index, key=lambda cl: (-size[cl], cl)):
-        for key in claims[cluster]:
-            if key not in taken:
-                taken.add(key)
-                chosen[cluster] = key
-                break
+    for cluster, key in zip(claims["cluster"].tolist(), claims["old"].tolist(), strict=True):
+        if cluster not in chosen and key not in taken:
+            taken.add(key)
+            chosen[cluster] = key
     for cluster in sorted(set(frame["cluster"]) - set(chosen)):
         chosen[cluster] = next_key
         next_key += 1

@@ -115,10 +115,12 @@ def recency(records: pd.DataFrame, registered: pd.Series, as_of: pd.Series, temp
 
 def _pick(records: pd.DataFrame, value: str, rank: list[tuple[str, bool]]) -> pd.DataFrame:
     """For each person the first record after sorting by ``rank`` (column, ascending) among non-null values."""
-    candidates = records[records[value].notna()]
     columns = ["person_key"] + [c for c, _ in rank] + ["record_id"]
     ascending = [True] + [a for _, a in rank] + [True]
-    return candidates.sort_values(columns, ascending=ascending, kind="stable").drop_duplicates("person_key")
+    # Sorted on the ranking columns alone, then the chosen rows taken whole (sorting every column is the cost).
+    candidates = records.loc[records[value].notna(), columns]
+    chosen = candidates.sort_values(columns, ascending=ascending, kind="stable").drop_duplicates("person_key")
+    return records.loc[chosen.index]
 
 
 def golden_records(records: pd.DataFrame) -> pd.DataFrame:
@@ -126,7 +128,7 @@ def golden_records(records: pd.DataFrame) -> pd.DataFrame:
 
     ``records`` has ``person_key``, ``record_id`` and the resident_record columns.
     """
-    recs = records.copy()
+    recs = records.reset_index(drop=True)  # a unique index: rows are chosen by label (_pick)
     recs = recs.join(residence_frame(recs))
     recs["_marked"] = recs["full_name"].str.lower() != recs["name_unmarked"]
     recs["_parts"] = recs["name_key"].str.split().str.len()

@@ -42,13 +42,16 @@ class SyncCounts:
     unchanged: int
 
 
+# What json.dumps(row, default=str, ensure_ascii=False) builds on every call, built once (same text).
+_ROW_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 def content_hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     """A content hash per row over ``columns``: how a sync tells an unchanged row from a changed one."""
     values = frame[columns].astype(object).where(frame[columns].notna(), None)
-    return [
-        hashlib.sha256(json.dumps(row, default=str, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
-        for row in values.itertuples(index=False, name=None)
-    ]
+    sha = hashlib.sha256
+    rows = values.itertuples(index=False, name=None)
+    return [sha(_ROW_JSON(row).encode("utf-8")).hexdigest()[:32] for row in rows]
 
 
 def with_hash(frame: pd.DataFrame, table: sa.Table, run_id: str | None = None) -> pd.DataFrame:
@@ -235,7 +238,8 @@ class Warehouse(abc.ABC):
 
     def read_frame(self, conn: Connection, statement: sa.Select) -> pd.DataFrame:
         result = conn.execute(statement)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        # Plain tuples: pandas builds a frame from them ~2x faster than from SQLAlchemy Row objects.
+        return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
 
 
 class DuckDBWarehouse(Warehouse):
