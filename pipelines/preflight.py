@@ -14,9 +14,17 @@ import sqlalchemy as sa
 
 from assets.lib.extraction import DeliveryError, deliveries
 from assets.lib.routing import RoutingTableError, load_routing_table
-from assets.resources import DeploymentSettings
+from assets.resources import STEPS_ONE, STEPS_STAGED, DeploymentSettings
 from pipelines.guard import BusyError, busy_warehouse
-from pipelines.settings import ENV_DATA_DIR, ENV_LANDING, ENV_ROUTING, ENV_SOURCES, ENV_WARD, ENV_WAREHOUSE
+from pipelines.settings import (
+    ENV_DATA_DIR,
+    ENV_LANDING,
+    ENV_ROUTING,
+    ENV_SOURCES,
+    ENV_STEPS,
+    ENV_WARD,
+    ENV_WAREHOUSE,
+)
 from schemas.admin_units import UnknownAdminUnit, load_admin_units, new_unit, old_unit, successors
 from schemas.datasets import registry
 from schemas.manifest import ManifestError, ManifestScan, scan_manifests
@@ -76,6 +84,10 @@ def check_warehouse(url: str) -> None:
 
 def check_settings(settings: DeploymentSettings) -> ManifestScan:
     """Every setting, in the order a person would fix them; returns the scanned manifests."""
+    if settings.steps not in (STEPS_ONE, STEPS_STAGED):
+        raise ConfigError(
+            "(environment)", ENV_STEPS, repr(settings.steps), f"expected {STEPS_ONE!r} or {STEPS_STAGED!r}"
+        )
     landing = Path(settings.landing_dir)
     if not landing.is_dir():
         problem = "is not a directory" if landing.exists() else "does not exist (generate or copy deliveries there)"

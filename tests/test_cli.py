@@ -77,6 +77,12 @@ def test_a_setting_from_the_environment_is_named_by_its_variable(tmp_path, capsy
     assert f"WARDMERGE_LANDING = {tmp_path / 'elsewhere'}" in _one_line_error(capsys)
 
 
+def test_an_unknown_step_layout_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("WARDMERGE_STEPS", "fast")
+    assert cli.main(_fixture_run(tmp_path)) == cli.EXIT_USAGE
+    assert "WARDMERGE_STEPS = 'fast': expected 'one' or 'staged'" in _one_line_error(capsys)
+
+
 def test_a_bad_routing_row_names_file_row_and_column(tmp_path, capsys):
     routing = tmp_path / "routing.csv"
     routing.write_text(
