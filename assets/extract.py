@@ -64,6 +64,13 @@ def extract_step(
     )
 
 
+def nothing_to_do(result: StageResult | None, former_ward: str, ds: Dataset) -> str:
+    """Why a dataset's stages stop after its extract (no result, or no frame to hand on)."""
+    if result is None:
+        return f"former ward {former_ward}: no manifest or no delivered file for {ds.name}"
+    return f"former ward {former_ward}: {ds.name} unchanged since its last load"
+
+
 def _raw_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinition:
     @asset(
         name=raw_asset(ds.name),
@@ -76,11 +83,8 @@ def _raw_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinitio
         context: AssetExecutionContext, settings: DeploymentSettings, warehouse: WarehouseResource
     ) -> Iterator[Output]:
         result = extract_step(settings, warehouse.warehouse, context.partition_key, ds, context.run.run_id)
-        if result is None:
-            context.log.info(f"former ward {context.partition_key}: no manifest or no delivered file for {ds.name}")
-            return
-        if result.frame is None:
-            context.log.info(f"former ward {context.partition_key}: {ds.name} unchanged since its last load")
+        if result is None or result.frame is None:
+            context.log.info(nothing_to_do(result, context.partition_key, ds))
             return
         yield Output(result.frame, metadata=result.metadata)
 

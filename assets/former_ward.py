@@ -81,11 +81,8 @@ def _stages(
     """The dataset's stages for the partition, in order; nothing when the former ward delivered none of it."""
     former_ward, wh = context.partition_key, warehouse.warehouse
     raw = extract.extract_step(settings, wh, former_ward, ds, context.run.run_id)
-    if raw is None:
-        context.log.info(f"former ward {former_ward}: no manifest or no delivered file for {ds.name}")
-        return
-    if raw.frame is None:
-        context.log.info(f"former ward {former_ward}: {ds.name} unchanged since its last load")
+    if raw is None or raw.frame is None:
+        context.log.info(extract.nothing_to_do(raw, former_ward, ds))
         return
     yield raw_asset(ds.name), raw
     validated = validate.validate_step(raw.frame, ds, former_ward)
