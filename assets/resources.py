@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
+from dagster import ConfigurableIOManager, ConfigurableResource, InitResourceContext, InputContext, OutputContext
 
 from assets.lib.warehouse import Warehouse, warehouse_from_url
 from schemas.canonical import text_as_object
@@ -82,6 +82,12 @@ class WarehouseResource(ConfigurableResource):
         wh = warehouse_from_url(self.url)
         wh.create_tables()
         return wh
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        """Close pooled connections after a run: a DuckDB file stays locked while any is open (dbt's child
+        process builds the marts on the same file)."""
+        if "warehouse" in self.__dict__:
+            self.warehouse.engine.dispose()
 
 
 class StagingIOManager(ConfigurableIOManager):

@@ -293,13 +293,17 @@ def _execute(
             progress.update(
                 link_task, completed=1, stage=f"done in {link_stats['seconds']:.1f}s" if link_ok else "FAILED"
             )
+            if link_ok:
+                marts_ok, marts_detail = _build_marts(defs, settings, progress, quiet, instance, tags)
+                if not marts_ok:
+                    link_ok, link_stats["detail"] = False, f"marts: {marts_detail}"
 
     summary = _summary(defs.resources["warehouse"].warehouse, codes)
     per_dataset = _dataset_summary(defs.resources["warehouse"].warehouse, codes)
     _print_summary(console, settings, codes, outcomes, summary, time.perf_counter() - started)
     _print_datasets(console, per_dataset)
     if not link_ok:
-        console.print(f"[red]linking persons failed:[/] {escape(str(link_stats.get('detail', '')))}", soft_wrap=True)
+        console.print(f"[red]linking persons or building the marts failed:[/] {escape(str(link_stats.get('detail', '')))}", soft_wrap=True)
     _print_hints(console, settings, home)
     if args.stats:
         stats = {
@@ -320,6 +324,32 @@ def _execute(
         Path(args.stats).write_text(json.dumps(stats, indent=2), encoding="utf-8")
     failed = [o for o in outcomes.values() if o.status == "failed"]
     return EXIT_FAILED if failed or not link_ok else EXIT_OK
+
+
+def _build_marts(
+    defs: Any, settings: Any, progress: Any, run_config: dict, instance: Any, tags: dict
+) -> tuple[bool, str]:
+    """The analysts' marts (pseudonyms, then dbt build with its tests), after the link; (ok, failure line).
+
+    dbt's own log (model and test lines, no data values) goes to ``<data dir>/marts/dbt_build.log``."""
+    import contextlib
+
+    from schemas.names import JOB_MARTS
+
+    task = progress.add_task("marts (dbt build and tests)", total=1, stage="building")
+    t0 = time.perf_counter()
+    log = Path(settings.data_dir) / "marts" / "dbt_build.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):
+        result = defs.resolve_job_def(JOB_MARTS).execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False, tags=tags
+        )
+    seconds = time.perf_counter() - t0
+    progress.update(task, completed=1, stage=f"done in {seconds:.1f}s" if result.success else "FAILED")
+    if result.success:
+        return True, ""
+    failure = next((e for e in result.all_events if e.is_step_failure), None)
+    return False, f"{failure_text(failure) if failure else 'failed'} (dbt's log: {log})"
 
 
 def _print_summary(
