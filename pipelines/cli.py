@@ -501,6 +501,43 @@ def inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def export_marts(args: argparse.Namespace) -> int:
+    """Write the marts schema alone into a new DuckDB file: what analysts get, without the personal-data tables."""
+    import duckdb
+    import sqlalchemy as sa
+
+    from schemas.names import MART_MODELS, MART_SEEDS, MARTS_SCHEMA
+
+    url = sa.engine.make_url(s.build_settings({"warehouse_url": args.warehouse}).warehouse_url)
+    if url.get_backend_name() != "duckdb":
+        print("error: export-marts copies a DuckDB warehouse; on PostgreSQL grant wardmerge_analyst", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out).resolve()
+    if out.exists():
+        print(f"error: {out} exists (choose a new file)", file=sys.stderr)
+        return EXIT_USAGE
+    source = duckdb.connect(str(url.database), read_only=True)
+    try:
+        present = {row[0] for row in source.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]).fetchall()}
+        tables = [name for name in (*MART_MODELS, *MART_SEEDS) if name in present]  # names from code, never data
+        if not tables:
+            print(f"error: no marts in {url.database} (run `wardmerge run` first)", file=sys.stderr)
+            return EXIT_USAGE
+        target = duckdb.connect(str(out))
+        try:
+            target.execute(f"create schema {MARTS_SCHEMA}")
+            for name in tables:
+                frame = source.sql(f"select * from {MARTS_SCHEMA}.{name}").to_arrow_table()  # noqa: F841 - read by DuckDB
+                target.execute(f"create table {MARTS_SCHEMA}.{name} as select * from frame")
+        finally:
+            target.close()
+    finally:
+        source.close()
+    print(f"wrote {len(tables)} tables of schema {MARTS_SCHEMA} to {out}")
+    return EXIT_OK
+
+
 def _run_launcher(settings: Any) -> Any:
     """How the review desk starts a re-run: this CLI in a child process, on the desk's own settings."""
     import subprocess
@@ -641,6 +678,14 @@ def _parser() -> argparse.ArgumentParser:
         if action in ("add", "password"):
             p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
         p.set_defaults(func=officer)
+    exp = sub.add_parser(
+        "export-marts",
+        help="write the analysts' marts (no personal-data tables) into a separate DuckDB file",
+        description="Copy the marts schema of a DuckDB warehouse into a new DuckDB file for analysts.",
+    )
+    exp.add_argument("--out", required=True, metavar="FILE", help="the new DuckDB file (must not exist)")
+    exp.add_argument("--warehouse", metavar="URL", help=f"SQLAlchemy URL (env {s.ENV_WAREHOUSE})")
+    exp.set_defaults(func=export_marts)
     gen = sub.add_parser("sample-data", help="write realistic sample rosters (and their truth, separately)")
     gen.add_argument("--out", required=True, metavar="DIR", help="landing zone to write into")
     gen.add_argument("--scale", type=float, default=1.0, help="1 ≈ the real ward (default 1)")
