@@ -12,7 +12,6 @@ The manifest dagster-dbt needs at definition time is made by ``dbt parse`` (offl
 definitions load on a checkout, and again whenever a file of the dbt project is newer than it.
 """
 
-
 import os
 import shutil
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset
+from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from assets.lib.pseudonyms import pseudonym_secret, pseudonyms
@@ -125,11 +125,16 @@ def ensure_manifest(project: DbtProject) -> Path:
     """``dbt parse`` when the manifest is missing or older than the project's files (offline; a few seconds)."""
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        with dbt_environment(None):
-            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-                ["parse", "--quiet"], target_path=project.target_path
-            ).wait()
+        # Two processes loading the definitions at once (the UI and a run) parse once, not over each other.
+        run_with_concurrent_update_guard(manifest, _parse, project=project)
     return manifest
+
+
+def _parse(project: DbtProject) -> None:
+    with dbt_environment(None):
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=project.target_path
+        ).wait()
 
 
 def dbt_variables(warehouse_url: str | None) -> dict[str, str]:
@@ -225,9 +230,7 @@ def build_mart_assets() -> list:
     manifest = ensure_manifest(project)
 
     @dbt_assets(manifest=manifest, project=project, dagster_dbt_translator=WardmergeDbtTranslator(), name="marts")
-    def marts(
-        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-    ) -> Iterator[Any]:
+    def marts(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
         url = warehouse.url
         # A DuckDB file has one writer process: release this process's connections before dbt opens it.
         warehouse.warehouse.engine.dispose()

@@ -293,7 +293,7 @@ def _execute(
             progress.update(
                 link_task, completed=1, stage=f"done in {link_stats['seconds']:.1f}s" if link_ok else "FAILED"
             )
-            if link_ok:
+            if link_ok and s.build_marts():
                 marts_ok, marts_detail = _build_marts(defs, settings, progress, quiet, instance, tags)
                 if not marts_ok:
                     link_ok, link_stats["detail"] = False, f"marts: {marts_detail}"
@@ -304,7 +304,8 @@ def _execute(
     _print_summary(console, settings, codes, outcomes, summary, time.perf_counter() - started)
     _print_datasets(console, per_dataset)
     if not link_ok:
-        console.print(f"[red]linking persons or building the marts failed:[/] {escape(str(link_stats.get('detail', '')))}", soft_wrap=True)
+        detail = escape(str(link_stats.get("detail", "")))
+        console.print(f"[red]linking persons or building the marts failed:[/] {detail}", soft_wrap=True)
     _print_hints(console, settings, home)
     if args.stats:
         stats = {
@@ -519,8 +520,12 @@ def export_marts(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     source = duckdb.connect(str(url.database), read_only=True)
     try:
-        present = {row[0] for row in source.execute(
-            "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]).fetchall()}
+        present = {
+            row[0]
+            for row in source.execute(
+                "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]
+            ).fetchall()
+        }
         tables = [name for name in (*MART_MODELS, *MART_SEEDS) if name in present]  # names from code, never data
         if not tables:
             print(f"error: no marts in {url.database} (run `wardmerge run` first)", file=sys.stderr)

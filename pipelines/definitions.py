@@ -29,8 +29,8 @@ from assets.extract import build_extract_assets
 from assets.former_ward import build_former_ward_asset
 from assets.harmonise import build_harmonise_assets
 from assets.link import build_link_assets
-from assets.marts import DBT_RESOURCE, build_mart_assets, dbt_resource
 from assets.load import build_load_assets
+from assets.marts import DBT_RESOURCE, build_mart_assets, dbt_resource
 from assets.party_links import build_party_link_assets
 from assets.reference import build_reference_assets
 from assets.resources import STEPS_ONE, STEPS_STAGED, DeploymentSettings, StagingIOManager, WarehouseResource

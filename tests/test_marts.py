@@ -24,7 +24,7 @@ from assets.lib.pseudonyms import ENV_PSEUDONYM_KEY, pseudonym, pseudonym_secret
 from assets.lib.warehouse import Warehouse, warehouse_from_url
 from assets.marts import ANALYST_ROLE
 from pipelines import cli
-from pipelines.settings import SETTINGS
+from pipelines.settings import ENV_MARTS, SETTINGS
 from sample_data import generate
 from sample_data.evaluation import load_truth
 from schemas import warehouse as w
@@ -67,14 +67,16 @@ def built(request: pytest.FixtureRequest, generated: Path, tmp_path_factory, pg_
             conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
         url = sa.engine.make_url(PG_URL).set(drivername="postgresql+psycopg", database=database)
         url = url.render_as_string(hide_password=False)
-    saved = {env: os.environ.pop(env, None) for env, _ in SETTINGS.values()}
+    saved = {env: os.environ.pop(env, None) for env in (*(env for env, _ in SETTINGS.values()), ENV_MARTS)}
     os.environ[ENV_PSEUDONYM_KEY] = SECRET
+    os.environ[ENV_MARTS] = "build"  # the suite skips them elsewhere (tests/conftest.py)
     try:
         args = ["run", "--landing", str(generated / "landing"), "--warehouse", url, "--data-dir", str(data_dir)]
         assert cli.main(args) == 0, (data_dir / "marts" / "dbt_build.log").read_text()
         yield url, data_dir
     finally:
         os.environ.pop(ENV_PSEUDONYM_KEY, None)
+        os.environ.pop(ENV_MARTS, None)
         for env, value in saved.items():
             if value is not None:
                 os.environ[env] = value
@@ -238,16 +240,15 @@ def _true_current_wards(records: pd.DataFrame, as_of: dt.date = dt.date(2025, 6,
     """Each person's current new ward by the Law on Residence 2020, from the true registrations of their loaded
     records: the newest valid temporary registration, else the newest permanent one, else the newest lapsed one."""
     loaded = records[records["expected_disposition"] == "loaded"].reset_index(drop=True)
-    out = {}
-    for pid, rows in loaded.groupby("person_id"):
-        order = rows.assign(registered=rows["registration_date"].fillna(dt.date.min), seq=rows.index)
-        temporary = order[order["residence_type"] == "temporary"]
-        valid = temporary[temporary["registration_end_date"].map(lambda d: d is not None and d >= as_of)]
-        for pool in (valid, order[order["residence_type"] == "permanent"], temporary):
-            if len(pool):
-                out[pid] = pool.sort_values(["registered", "seq"]).iloc[-1]["expected_new_ward_code"]
-                break
-    return pd.Series(out)
+    temporary = loaded["residence_type"] == "temporary"
+    valid = temporary & loaded["registration_end_date"].map(lambda d: d is not None and not pd.isna(d) and d >= as_of)
+    ranked = loaded.assign(
+        pool=valid.astype(int) * 2 + (loaded["residence_type"] == "permanent").astype(int),  # valid temp. > perm.
+        registered=pd.to_datetime(loaded["registration_date"]).fillna(pd.Timestamp.min),
+        seq=loaded.index,
+    )
+    newest = ranked.sort_values(["pool", "registered", "seq"]).drop_duplicates("person_id", keep="last")
+    return newest.set_index("person_id")["expected_new_ward_code"]
 
 
 def test_population_mart_counts_every_current_person_once_per_basis(built, wh):
