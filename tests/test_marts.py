@@ -46,7 +46,7 @@ PERSONAL = {
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("marts")
-    generate(base / "all", scale=0.03, seed=5)
+    generate(base / "all", scale=0.015, seed=5)
     for code in WARDS:
         shutil.copytree(base / "all" / code, base / "landing" / code)
     return base
@@ -117,6 +117,7 @@ def test_budget_equals_the_truth_and_never_adds_totals(built, wh, generated):
     mart = _mart(wh, "mart_budget_2025")
     budget = load_truth(generated / "truth", "budget", WARDS)
     leaves = budget[budget["expected_disposition"] == "loaded"]
+    assert (budget["expected_row_kind"] == "total").sum() > 0  # the reports have totals the mart must not add
     months = [executed_field(m) for m in range(1, 7)]
     former = mart[mart["level"] == "former_ward"]
     for (ward, flow), lines in leaves.groupby(["former_ward_code", "flow"]):
@@ -142,6 +143,8 @@ def test_dossier_timeliness_equals_the_truth(built, wh, generated):
     dossiers = load_truth(generated / "truth", "dossiers", WARDS)
     loaded = dossiers[dossiers["expected_disposition"] == "loaded"]
     expected = Counter(zip(loaded["former_ward_code"], loaded["expected_timeliness"], strict=True))
+    assert {"early", "on_time", "late", "overdue"} <= {cls for _, cls in expected}
+    assert (dossiers["expected_row_kind"] == "exact_copy").sum() > 0  # exported twice, counted once
     former = mart[mart["level"] == "former_ward"]
     columns = {"early": "early", "on_time": "on_time", "late": "late", "overdue": "overdue", "open": "open_in_time",
                "refused": "refused", "withdrawn": "withdrawn"}  # fmt: skip
