@@ -230,12 +230,16 @@ def build_mart_assets() -> list:
     manifest = ensure_manifest(project)
 
     @dbt_assets(manifest=manifest, project=project, dagster_dbt_translator=WardmergeDbtTranslator(), name="marts")
-    def marts(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
+    def marts(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, settings: DeploymentSettings
+    ) -> Iterator[Any]:
         url = warehouse.url
+        # dbt's artefacts (compiled SQL, run results, its log) in the data directory, replaced by every build.
+        target = Path(settings.data_dir) / "marts" / "target"
         # A DuckDB file has one writer process: release this process's connections before dbt opens it.
         warehouse.warehouse.engine.dispose()
         with dbt_environment(url):
-            yield from dbt.cli(["build"], context=context).stream()
+            yield from dbt.cli(["build"], context=context, target_path=target).stream()
         if sa.engine.make_url(url).get_backend_name() == "postgresql":
             with warehouse.warehouse.engine.begin() as conn:
                 grant_roles(conn)
