@@ -50,7 +50,7 @@ WAREHOUSE_PREFIX = "warehouse"
 
 def _source_assets() -> dict[str, str]:
     """Each warehouse table a dbt source names → the asset that writes it."""
-    tables = {table.name: ds.records_asset for name, ds in registry().items() for table in (w.RECORD_TABLES[name],)}
+    tables = {w.RECORD_TABLES[name].name: ds.records_asset for name, ds in registry().items()}
     for table in (w.dim_person, w.person_source_xref, w.dim_household, w.household_member, w.household_source_xref):
         tables[table.name] = PERSONS
     tables[w.record_person_link.name] = PARTY_LINKS
