@@ -101,4 +101,3 @@ def build_apportion_assets() -> list[AssetsDefinition]:
         )
 
     return [crosswalk_weights]
-

@@ -18,7 +18,7 @@ from dagster import (
 )
 
 from assets.errors import sealed
-from assets.lib.change_capture import mark_carried
+from assets.lib.change_capture import UNCHANGED_ATTR, mark_carried
 from assets.lib.extraction import extract_partition
 from assets.lib.warehouse import Warehouse
 from assets.metadata import StageResult
@@ -39,7 +39,8 @@ def description(ds: Dataset) -> str:
 def extract_step(
     settings: DeploymentSettings, warehouse: Warehouse, former_ward: str, ds: Dataset, run_id: str
 ) -> StageResult | None:
-    """The former ward's delivered files of ``ds`` as one frame; None when it delivered none."""
+    """The former ward's delivered files of ``ds`` as one frame; None when it delivered none, and no frame when
+    they are the files its last load read (and nothing else their verdicts depend on changed)."""
     with sealed(f"former ward {former_ward}, {ds.name}"):
         extracted = extract_partition(settings.landing, settings.manifests(), former_ward, ds, run_id)
         if extracted.files:
@@ -49,6 +50,8 @@ def extract_step(
         return None
     frame = extracted.frame
     carried = int(frame[c.CARRIED].sum())
+    if frame.attrs.get(UNCHANGED_ATTR):  # the same files under the same code, rules and decisions: nothing to do
+        return StageResult(None, {"unchanged_delivery": True, "files": MetadataValue.json(extracted.files)})
     return StageResult(
         frame,
         {
@@ -75,6 +78,9 @@ def _raw_asset(ds: Dataset, partitions: PartitionsDefinition) -> AssetsDefinitio
         result = extract_step(settings, warehouse.warehouse, context.partition_key, ds, context.run.run_id)
         if result is None:
             context.log.info(f"former ward {context.partition_key}: no manifest or no delivered file for {ds.name}")
+            return
+        if result.frame is None:
+            context.log.info(f"former ward {context.partition_key}: {ds.name} unchanged since its last load")
             return
         yield Output(result.frame, metadata=result.metadata)
 

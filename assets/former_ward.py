@@ -11,7 +11,6 @@ A dataset that fails does not stop the former ward's other datasets: each is loa
 transaction, as with per-stage steps, and the step fails at the end naming every dataset that failed.
 """
 
-
 from collections.abc import Iterator, Sequence
 
 from dagster import (
@@ -85,8 +84,10 @@ def _stages(
     if raw is None:
         context.log.info(f"former ward {former_ward}: no manifest or no delivered file for {ds.name}")
         return
+    if raw.frame is None:
+        context.log.info(f"former ward {former_ward}: {ds.name} unchanged since its last load")
+        return
     yield raw_asset(ds.name), raw
-    assert raw.frame is not None  # the extract always hands on a frame
     validated = validate.validate_step(raw.frame, ds, former_ward)
     yield validated_asset(ds.name), validated
     final = harmonise.harmonise_step(validated.frame, ds, former_ward)  # type: ignore[arg-type]

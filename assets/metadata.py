@@ -17,7 +17,8 @@ class StageResult:
     between them, or every stage of a former ward in one step: assets/former_ward.py)."""
 
     frame: pd.DataFrame | None
-    """What the next stage reads (None for the load, which writes the warehouse)."""
+    """What the next stage reads (None for the load, which writes the warehouse, and for an extract whose files
+    are unchanged since their last load: the dataset has nothing to do)."""
     metadata: dict[str, Any]
     """What the UI shows on the materialisation (counts, masked preview)."""
     checks: list[AssetCheckResult] = field(default_factory=list)

@@ -83,11 +83,14 @@ class WarehouseResource(ConfigurableResource):
         wh.create_tables()
         return wh
 
-    def teardown_after_execution(self, context: InitResourceContext) -> None:
-        """Close pooled connections after a run: a DuckDB file stays locked while any is open (dbt's child
-        process builds the marts on the same file)."""
+    def close(self) -> None:
+        """Close the pooled connections: a DuckDB file stays locked while one is open, and the next run, the UI
+        or an analyst may be waiting for it."""
         if "warehouse" in self.__dict__:
             self.warehouse.engine.dispose()
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        self.close()
 
 
 class StagingIOManager(ConfigurableIOManager):

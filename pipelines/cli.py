@@ -142,6 +142,12 @@ def run(args: argparse.Namespace) -> int:
     except BusyError as exc:
         console.print(f"[red]busy:[/red] {escape(str(exc))}", soft_wrap=True)
         return EXIT_BUSY
+    finally:  # the summary's connections: a DuckDB file stays locked while one is open
+        from assets.resources import WarehouseResource
+
+        resource = (defs.resources or {}).get("warehouse")
+        if isinstance(resource, WarehouseResource):
+            resource.close()
 
 
 def _selected_wards(args: argparse.Namespace, codes: list[str]) -> set[str] | None:
@@ -308,8 +314,11 @@ def _execute(
         console.print(f"[red]linking persons or building the marts failed:[/] {detail}", soft_wrap=True)
     _print_hints(console, settings, home)
     if args.stats:
+        from data_quality.gx import seconds_in_gx
+
         stats = {
             "total_seconds": time.perf_counter() - started,
+            "gx_seconds": seconds_in_gx[0],
             "partitions": {
                 o.code: {
                     "status": o.status,

@@ -52,7 +52,7 @@ def exclusive_run(settings: DeploymentSettings) -> Iterator[None]:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / LOCK_FILE
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    engine = None
+    engine, conn = None, None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -69,14 +69,15 @@ def exclusive_run(settings: DeploymentSettings) -> Iterator[None]:
             conn = engine.connect()
             held: Any = conn.execute(sa.text("select pg_try_advisory_lock(:key)"), {"key": RUN_LOCK}).scalar_one()
             if not held:
-                conn.close()
                 raise BusyError(
                     f"another wardmerge run holds the warehouse {url.render_as_string(hide_password=True)}; nothing ran"
                 )
         yield
     finally:
+        if conn is not None:
+            conn.close()  # ending the session releases the advisory lock (a disposed engine keeps checked-out ones)
         if engine is not None:
-            engine.dispose()  # closing the session releases the advisory lock
+            engine.dispose()
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
@@ -87,7 +88,7 @@ def busy_warehouse(exc: BaseException) -> str | None:
     if "Could not set lock" not in text:
         return None
     marker = text.find("PID ")
-    return f"pid {text[marker + 4:].split(')')[0]}" if marker >= 0 else "another process"
+    return f"pid {text[marker + 4 :].split(')')[0]}" if marker >= 0 else "another process"
 
 
 def fail_abandoned_runs(instance: Any) -> int:

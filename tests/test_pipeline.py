@@ -147,7 +147,11 @@ def test_unbalanced_load_is_rolled_back_and_fails(deployment, monkeypatch):
         kept = real_carried(conn, table, former_ward, dataset, raw)
         return kept.iloc[0:0] if table.name == "review_queue" else kept
 
-    # A defect that loses the ward's one review row, whether it was carried over or processed again.
+    # A defect that loses the ward's one review row, whether it was carried over or processed again; the ward's
+    # files count as delivered again (unchanged files are not loaded again at all).
+    import assets.lib.change_capture as change_capture
+
+    monkeypatch.setattr(change_capture, "unchanged_files", lambda *args: False)
     monkeypatch.setattr(load_module, "partition_frames", drop_the_review_row)
     monkeypatch.setattr(load_module, "carried_rows", carry_no_review_row)
     defs = build_definitions(deployment)

@@ -36,6 +36,12 @@ _ROOT = Path(__file__).resolve().parents[2]
 _CODE = ("assets/lib", "data_quality", "schemas/datasets", "schemas/canonical.py", "schemas/manifest.py")
 
 
+#: The frame attribute saying a partition's delivery is unchanged since its last load (nothing to do).
+UNCHANGED_ATTR = "wardmerge_unchanged_delivery"
+#: Rules whose verdict depends on the day of the run (a date after it): a row they quarantined is judged again.
+DAY_RULE_SUFFIX = "_in_future"
+
+
 def raw_hashes(frame: pd.DataFrame, dataset: Dataset) -> list[str]:
     """The content hash of each delivered row (see the module docstring), 128 bits as hex."""
     if frame.empty:
@@ -127,9 +133,7 @@ def carried_rows(conn: Connection, table: sa.Table, former_ward: str, dataset: s
     carried = raw[raw[c.CARRIED]]
     if carried.empty:
         return pd.DataFrame(columns=[col.name for col in table.columns])
-    result = conn.execute(
-        sa.select(table).where(table.c.former_ward_code == former_ward, table.c.dataset == dataset)
-    )
+    result = conn.execute(sa.select(table).where(table.c.former_ward_code == former_ward, table.c.dataset == dataset))
     stored = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     place = carried.set_index(c.RAW_HASH)[[c.SOURCE_FILE, c.SOURCE_ROW]]
     kept = stored[stored["raw_hash"].isin(place.index)].copy()
@@ -157,4 +161,27 @@ def mark_carried(
     loaded = carried_over(conn, former_ward, dataset.name) if same else set()
     raw[c.CARRIED] = carry_mask(raw, loaded).to_numpy()
     raw.attrs[FINGERPRINT_ATTR] = current
+    raw.attrs[UNCHANGED_ATTR] = same and unchanged_files(conn, raw, dataset, former_ward)
     return raw
+
+
+def unchanged_files(conn: Connection, raw: pd.DataFrame, dataset: Dataset, former_ward: str) -> bool:
+    """The partition's files are byte for byte the ones its last load read, and no row of it waits in quarantine
+    on a rule that depends on the day of the run: with the same fingerprint, a sync could change nothing."""
+    t = w.source_delivery
+    stored = conn.execute(
+        sa.select(t.c.source_file, t.c.file_sha256).where(
+            t.c.former_ward_code == former_ward, t.c.dataset == dataset.name
+        )
+    ).all()
+    delivered = raw.groupby(c.SOURCE_FILE, sort=False)[c.FILE_SHA256].first()
+    if not stored or {(f, h) for f, h in stored} != set(zip(delivered.index, delivered, strict=True)):
+        return False
+    by_day = [r.name for r in rules_for(dataset.name) if r.name.endswith(DAY_RULE_SUFFIX)]
+    q = w.quarantine_rule
+    waiting = conn.execute(
+        sa.select(sa.func.count()).where(
+            q.c.former_ward_code == former_ward, q.c.dataset == dataset.name, q.c.rule.in_(by_day)
+        )
+    ).scalar_one()
+    return waiting == 0

@@ -197,8 +197,12 @@ def plan_link(
     gone = linked.index.difference(pd.Index(records["record_id"]))
     model = stored_model(conn, warehouse)
     share = (len(changed) + len(gone)) / max(len(records), 1)
+    # trained_at is kept to the second (as dim_person's versions are), so a record loaded in the second the model
+    # was trained counts as known to it; one loaded later was not.
     since_training = (
-        float((records["valid_from"] >= model.trained_at).mean()) if model is not None and len(records) else 0.0
+        float((records["valid_from"] >= model.trained_at + dt.timedelta(seconds=1)).mean())
+        if model is not None and len(records)
+        else 0.0
     )
     has_pairs = conn.execute(sa.select(sa.func.count()).select_from(w.match_pair)).scalar_one() > 0
 
@@ -341,9 +345,11 @@ def link_all(
     persons = assign_stable_keys(clusters, pd.concat([previous, inherited]), max_key + 1)
     records["person_key"] = records["record_id"].map(persons.keys).astype("int64")
     kept = records.set_index("record_id").loc[corrected.index, "person_key"] if len(corrected) else pd.Series()
-    corrections = pd.DataFrame(
-        {"event": "corrected", "from_key": kept.to_numpy(), "to_key": kept.to_numpy(), "items": 1}
-    ).groupby(["event", "from_key", "to_key"], as_index=False)["items"].sum()
+    corrections = (
+        pd.DataFrame({"event": "corrected", "from_key": kept.to_numpy(), "to_key": kept.to_numpy(), "items": 1})
+        .groupby(["event", "from_key", "to_key"], as_index=False)["items"]
+        .sum()
+    )
 
     golden = golden_records(records)
     golden["attributes_hash"] = content_hashes(golden, [c for c in golden.columns if c != "person_key"])

@@ -158,9 +158,7 @@ class Warehouse(abc.ABC):
             if current:
                 moved = sa.or_(*(staged.c[c] != table.c[c] for c in current))
                 conn.execute(
-                    sa.update(table)
-                    .where(in_scope, same_row, moved)
-                    .values({c: staged.c[c] for c in current})
+                    sa.update(table).where(in_scope, same_row, moved).values({c: staged.c[c] for c in current})
                 )
         finally:
             staged.drop(conn)

@@ -255,8 +255,7 @@ def _national_id() -> cl.CustomComparison:
             cll.NullLevel("national_id"),
             _level('"national_id_l" = "national_id_r"', "ID: same number"),
             _level(
-                f"{both_cccd} AND {_TYPO_PREFILTER} AND "
-                'damerau_levenshtein("national_id_l", "national_id_r") <= 1',
+                f'{both_cccd} AND {_TYPO_PREFILTER} AND damerau_levenshtein("national_id_l", "national_id_r") <= 1',
                 "ID: CCCD one digit or one swap off",
             ),
             _level(fits, "ID: CMND vs CCCD that fits the other's sex and year (no evidence)").configure(
