@@ -306,7 +306,6 @@ def _execute(
 
     summary = _summary(defs.resources["warehouse"].warehouse, codes)
     per_dataset = _dataset_summary(defs.resources["warehouse"].warehouse, codes)
-    defs.resources["warehouse"].warehouse.engine.dispose()  # a DuckDB file stays locked while a connection is open
     _print_summary(console, settings, codes, outcomes, summary, time.perf_counter() - started)
     _print_datasets(console, per_dataset)
     if not link_ok:
