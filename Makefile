@@ -6,7 +6,7 @@ SCALE ?= 1
 SEED ?= 42
 LANDING ?= data/landing
 
-.PHONY: run ui test lint sample-data bench clean
+.PHONY: run ui test lint sample-data bench clean marts-docs
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ bench: $(BIN)/.installed
 
 clean:
 	rm -rf data/staging data/warehouse.duckdb
+
+# The marts' data dictionary with lineage (dbt docs), from data/warehouse.duckdb: open data/dbt_docs/static_index.html
+marts-docs: $(BIN)/.installed
+	cd marts && WARDMERGE_DBT_DUCKDB_PATH=$(CURDIR)/data/warehouse.duckdb ../$(BIN)/dbt docs generate --profiles-dir . --static --target-path $(CURDIR)/data/dbt_docs

@@ -299,13 +299,18 @@ def _execute(
             progress.update(
                 link_task, completed=1, stage=f"done in {link_stats['seconds']:.1f}s" if link_ok else "FAILED"
             )
+            if link_ok and s.build_marts():
+                marts_ok, marts_detail = _build_marts(defs, settings, progress, quiet, instance, tags)
+                if not marts_ok:
+                    link_ok, link_stats["detail"] = False, f"marts: {marts_detail}"
 
     summary = _summary(defs.resources["warehouse"].warehouse, codes)
     per_dataset = _dataset_summary(defs.resources["warehouse"].warehouse, codes)
     _print_summary(console, settings, codes, outcomes, summary, time.perf_counter() - started)
     _print_datasets(console, per_dataset)
     if not link_ok:
-        console.print(f"[red]linking persons failed:[/] {escape(str(link_stats.get('detail', '')))}", soft_wrap=True)
+        detail = escape(str(link_stats.get("detail", "")))
+        console.print(f"[red]linking persons or building the marts failed:[/] {detail}", soft_wrap=True)
     _print_hints(console, settings, home)
     if args.stats:
         from data_quality.gx import seconds_in_gx
@@ -329,6 +334,32 @@ def _execute(
         Path(args.stats).write_text(json.dumps(stats, indent=2), encoding="utf-8")
     failed = [o for o in outcomes.values() if o.status == "failed"]
     return EXIT_FAILED if failed or not link_ok else EXIT_OK
+
+
+def _build_marts(
+    defs: Any, settings: Any, progress: Any, run_config: dict, instance: Any, tags: dict
+) -> tuple[bool, str]:
+    """The analysts' marts (pseudonyms, then dbt build with its tests), after the link; (ok, failure line).
+
+    dbt's own log (model and test lines, no data values) goes to ``<data dir>/marts/dbt_build.log``."""
+    import contextlib
+
+    from schemas.names import JOB_MARTS
+
+    task = progress.add_task("marts (dbt build and tests)", total=1, stage="building")
+    t0 = time.perf_counter()
+    log = Path(settings.data_dir) / "marts" / "dbt_build.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):
+        result = defs.resolve_job_def(JOB_MARTS).execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False, tags=tags
+        )
+    seconds = time.perf_counter() - t0
+    progress.update(task, completed=1, stage=f"done in {seconds:.1f}s" if result.success else "FAILED")
+    if result.success:
+        return True, ""
+    failure = next((e for e in result.all_events if e.is_step_failure), None)
+    return False, f"{failure_text(failure) if failure else 'failed'} (dbt's log: {log})"
 
 
 def _print_summary(
@@ -480,6 +511,47 @@ def inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def export_marts(args: argparse.Namespace) -> int:
+    """Write the marts schema alone into a new DuckDB file: what analysts get, without the personal-data tables."""
+    import duckdb
+    import sqlalchemy as sa
+
+    from schemas.names import MART_MODELS, MART_SEEDS, MARTS_SCHEMA
+
+    url = sa.engine.make_url(s.build_settings({"warehouse_url": args.warehouse}).warehouse_url)
+    if url.get_backend_name() != "duckdb":
+        print("error: export-marts copies a DuckDB warehouse; on PostgreSQL grant wardmerge_analyst", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out).resolve()
+    if out.exists():
+        print(f"error: {out} exists (choose a new file)", file=sys.stderr)
+        return EXIT_USAGE
+    source = duckdb.connect(str(url.database), read_only=True)
+    try:
+        present = {
+            row[0]
+            for row in source.execute(
+                "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]
+            ).fetchall()
+        }
+        tables = [name for name in (*MART_MODELS, *MART_SEEDS) if name in present]  # names from code, never data
+        if not tables:
+            print(f"error: no marts in {url.database} (run `wardmerge run` first)", file=sys.stderr)
+            return EXIT_USAGE
+        target = duckdb.connect(str(out))
+        try:
+            target.execute(f"create schema {MARTS_SCHEMA}")
+            for name in tables:
+                frame = source.sql(f"select * from {MARTS_SCHEMA}.{name}").to_arrow_table()  # noqa: F841 - read by DuckDB
+                target.execute(f"create table {MARTS_SCHEMA}.{name} as select * from frame")
+        finally:
+            target.close()
+    finally:
+        source.close()
+    print(f"wrote {len(tables)} tables of schema {MARTS_SCHEMA} to {out}")
+    return EXIT_OK
+
+
 def _run_launcher(settings: Any) -> Any:
     """How the review desk starts a re-run: this CLI in a child process, on the desk's own settings."""
     import subprocess
@@ -620,6 +692,14 @@ def _parser() -> argparse.ArgumentParser:
         if action in ("add", "password"):
             p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
         p.set_defaults(func=officer)
+    exp = sub.add_parser(
+        "export-marts",
+        help="write the analysts' marts (no personal-data tables) into a separate DuckDB file",
+        description="Copy the marts schema of a DuckDB warehouse into a new DuckDB file for analysts.",
+    )
+    exp.add_argument("--out", required=True, metavar="FILE", help="the new DuckDB file (must not exist)")
+    exp.add_argument("--warehouse", metavar="URL", help=f"SQLAlchemy URL (env {s.ENV_WAREHOUSE})")
+    exp.set_defaults(func=export_marts)
     gen = sub.add_parser("sample-data", help="write realistic sample rosters (and their truth, separately)")
     gen.add_argument("--out", required=True, metavar="DIR", help="landing zone to write into")
     gen.add_argument("--scale", type=float, default=1.0, help="1 ≈ the real ward (default 1)")

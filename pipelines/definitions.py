@@ -12,6 +12,8 @@ import warnings
 from pathlib import Path
 
 from dagster import (
+    AssetSelection,
+    AssetSpec,
     Definitions,
     ScheduleDefinition,
     SensorDefinition,
@@ -28,6 +30,7 @@ from assets.former_ward import build_former_ward_asset
 from assets.harmonise import build_harmonise_assets
 from assets.link import build_link_assets
 from assets.load import build_load_assets
+from assets.marts import DBT_RESOURCE, build_mart_assets, dbt_resource
 from assets.party_links import build_party_link_assets
 from assets.reference import build_reference_assets
 from assets.resources import STEPS_ONE, STEPS_STAGED, DeploymentSettings, StagingIOManager, WarehouseResource
@@ -42,6 +45,7 @@ from schemas.names import (
     DIM_ADMIN_UNIT,
     JOB_FORMER_WARD,
     JOB_LINK,
+    JOB_MARTS,
     JOB_REFERENCE,
     PARTY_LINKS,
     PERSONS,
@@ -91,6 +95,12 @@ def build_definitions(settings: DeploymentSettings) -> Definitions:
         "apportioning weights.",
         tags={LINK_TAG: "1"},
     )
+    marts = build_mart_assets()
+    marts_job = define_asset_job(
+        JOB_MARTS,
+        selection=AssetSelection.assets(*(a for a in marts if not isinstance(a, AssetSpec))),
+        description="The analysts' marts: pseudonyms, then the dbt project's seeds, models and tests.",
+    )
     automation = build_automation(codes, ward_job, link_job)
     return Definitions(
         assets=[
@@ -99,11 +109,13 @@ def build_definitions(settings: DeploymentSettings) -> Definitions:
             *build_link_assets(),
             *build_party_link_assets(),
             *build_apportion_assets(),
+            *marts,
         ],
         jobs=[
             define_asset_job(JOB_REFERENCE, selection=[DIM_ADMIN_UNIT], description="Load the admin-unit registry."),
             ward_job,
             link_job,
+            marts_job,
         ],
         schedules=[a for a in automation if isinstance(a, ScheduleDefinition)],
         sensors=[a for a in automation if isinstance(a, SensorDefinition)],
@@ -112,6 +124,7 @@ def build_definitions(settings: DeploymentSettings) -> Definitions:
             "settings": settings,
             "warehouse": WarehouseResource(url=settings.warehouse_url),
             "io_manager": StagingIOManager(base_dir=str(Path(settings.data_dir) / "staging")),
+            DBT_RESOURCE: dbt_resource(),
         },
     )
 

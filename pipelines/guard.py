@@ -67,7 +67,7 @@ def exclusive_run(settings: DeploymentSettings) -> Iterator[None]:
         if url.get_backend_name() == "postgresql":
             engine = sa.create_engine(url.set(drivername="postgresql+psycopg"), poolclass=sa.pool.NullPool)
             conn = engine.connect()
-            held = conn.execute(sa.text("select pg_try_advisory_lock(:key)"), {"key": RUN_LOCK}).scalar_one()
+            held: Any = conn.execute(sa.text("select pg_try_advisory_lock(:key)"), {"key": RUN_LOCK}).scalar_one()
             if not held:
                 raise BusyError(
                     f"another wardmerge run holds the warehouse {url.render_as_string(hide_password=True)}; nothing ran"

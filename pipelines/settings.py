@@ -28,6 +28,8 @@ ENV_LINKAGE_BACKEND = "WARDMERGE_LINKAGE_BACKEND"
 ENV_LINKAGE_MEMORY = "WARDMERGE_LINKAGE_MEMORY"
 ENV_STEPS = "WARDMERGE_STEPS"
 ENV_REVIEW_SECRET = ENV_SECRET
+#: ``skip``: `wardmerge run` leaves the marts as they are (runs nobody reads the marts of, e.g. the test suite's).
+ENV_MARTS = "WARDMERGE_MARTS"
 
 DEFAULT_WARD = "00322"
 DEFAULT_LANDING = "data/landing"
@@ -52,6 +54,11 @@ _PATHS = ("landing_dir", "sources_dir", "routing_table", "data_dir")
 def review_secret(environ: Mapping[str, str] | None = None) -> str:
     """The key that signs review-desk sessions (empty when unset: the desk then refuses to start, or --dev)."""
     return (os.environ if environ is None else environ).get(ENV_REVIEW_SECRET, "")
+
+
+def build_marts(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether `wardmerge run` ends by building the marts (default yes; ``WARDMERGE_MARTS=skip`` leaves them)."""
+    return (os.environ if environ is None else environ).get(ENV_MARTS, "build").strip().lower() != "skip"
 
 
 def _absolute(path: str) -> str:

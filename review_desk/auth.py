@@ -14,6 +14,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -100,7 +101,7 @@ def load_officer(conn: Connection, username: str) -> Officer | None:
     row = conn.execute(sa.select(o).where(o.c.username == username)).mappings().first()
     if row is None:
         return None
-    wards = conn.execute(
+    wards: Any = conn.execute(
         sa.select(ow.c.former_ward_code).where(ow.c.username == username).order_by(ow.c.former_ward_code)
     ).scalars()
     return Officer(
@@ -131,11 +132,11 @@ def locked_until(conn: Connection, username: str, at: dt.datetime) -> dt.datetim
     """The time a username's sign-in lock ends, if too many sign-ins failed within the lock window."""
     a = w.review_audit
     since = at - dt.timedelta(minutes=LOCK_MINUTES)
-    last_success = conn.execute(
+    last_success: Any = conn.execute(
         sa.select(sa.func.max(a.c.occurred_at)).where(a.c.officer == username, a.c.action == SIGN_IN)
     ).scalar_one()
     start = max(since, last_success) if last_success else since
-    failures = conn.execute(
+    failures: Any = conn.execute(
         sa.select(a.c.occurred_at)
         .where(a.c.officer == username, a.c.action == SIGN_IN_FAILED, a.c.occurred_at > start)
         .order_by(a.c.occurred_at.desc())
@@ -234,5 +235,5 @@ def set_active(conn: Connection, username: str, active: bool) -> None:
 
 
 def list_officers(conn: Connection) -> list[Officer]:
-    names = conn.execute(sa.select(w.review_officer.c.username).order_by(w.review_officer.c.username)).scalars()
+    names: Any = conn.execute(sa.select(w.review_officer.c.username).order_by(w.review_officer.c.username)).scalars()
     return [officer for name in list(names) if (officer := load_officer(conn, name)) is not None]

@@ -93,7 +93,7 @@ def group_where(table: sa.Table, g: GroupKey) -> list[sa.ColumnElement[bool]]:
 
 
 def queue_counts(conn: Connection, wards: Sequence[str]) -> dict[str, int]:
-    rows = conn.execute(
+    rows: Any = conn.execute(
         sa.select(RQ.c.former_ward_code, sa.func.count())
         .where(RQ.c.former_ward_code.in_(wards))
         .group_by(RQ.c.former_ward_code)
@@ -124,7 +124,8 @@ def routing_groups(conn: Connection, f: QueueFilter, limit: int, offset: int) ->
         return rows, int(rows[0]["groups"]), int(rows[0]["records"])
     # A page past the end: count without it.
     totals = sa.select(*keys, n).where(*_queue_where(f)).group_by(*keys).subquery()
-    groups, records = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(totals.c.n), 0))).one()
+    counted: Any = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(totals.c.n), 0))).one()
+    groups, records = counted
     return rows, int(groups), int(records)
 
 
@@ -216,7 +217,7 @@ def covering_decision(record: Mapping[Any, Any], overrides: RoutingOverrides) ->
 def receiving_wards(conn: Connection, ward: str) -> list[tuple[str, str]]:
     """New wards that received part of a former ward (the official crosswalk), as (code, name)."""
     x = w.admin_unit_crosswalk
-    rows = conn.execute(
+    rows: Any = conn.execute(
         sa.select(x.c.new_code, x.c.new_name).where(x.c.old_code == ward).distinct().order_by(x.c.new_code)
     )
     return [(code, name) for code, name in rows]
@@ -224,7 +225,7 @@ def receiving_wards(conn: Connection, ward: str) -> list[tuple[str, str]]:
 
 def last_loads(conn: Connection, wards: Sequence[str]) -> dict[str, dt.datetime]:
     a = w.load_audit
-    rows = conn.execute(
+    rows: Any = conn.execute(
         sa.select(a.c.partition_key, sa.func.max(a.c.finished_at))
         .where(a.c.stage == "resident_records", a.c.partition_key.in_(wards))
         .group_by(a.c.partition_key)
@@ -432,14 +433,17 @@ def split_record_id(record_id: str) -> tuple[str, str, str]:
 def pair_counts(conn: Connection, wards: Sequence[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for column in (MR.c.former_ward_code_l, MR.c.former_ward_code_r):
-        for ward, n in conn.execute(sa.select(column, sa.func.count()).where(column.in_(wards)).group_by(column)):
+        counts: Any = conn.execute(sa.select(column, sa.func.count()).where(column.in_(wards)).group_by(column))
+        for ward, n in counts:
             out[ward] = out.get(ward, 0) + int(n)
     return out
 
 
 def match_bands(conn: Connection, wards: Sequence[str]) -> list[tuple[int, int]]:
     band = sa.func.floor(MR.c.match_weight).label("band")
-    rows = conn.execute(sa.select(band, sa.func.count()).where(pair_scope(wards)).group_by(band).order_by(band.desc()))
+    rows: Any = conn.execute(
+        sa.select(band, sa.func.count()).where(pair_scope(wards)).group_by(band).order_by(band.desc())
+    )
     return [(int(b), int(n)) for b, n in rows]
 
 

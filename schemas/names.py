@@ -17,12 +17,26 @@ GROUP_ROUTE = "route"
 GROUP_LOAD = "load"
 GROUP_LINK = "link"
 GROUP_APPORTION = "apportion"
+GROUP_MARTS = "marts"
 
 # Assets that span datasets.
 DIM_ADMIN_UNIT = "dim_admin_unit"
 PERSONS = "persons"
 PARTY_LINKS = "party_links"
 CROSSWALK_WEIGHTS = "crosswalk_weights"
+PSEUDONYMS = "pseudonyms"
+#: The dbt project's models (marts/models/marts), one asset each; the analysts' schema.
+MARTS_SCHEMA = "marts"
+MART_MODELS = (
+    "mart_population",
+    "mart_households",
+    "mart_ward_targets",
+    "mart_budget_2025",
+    "mart_dossier_timeliness",
+    "mart_voter_roll",
+)
+#: The dbt seeds (outside inputs) that land in the marts schema beside the models.
+MART_SEEDS = ("ward_targets", "residential_group_map")
 #: The step that runs every stage of a former ward at once (assets/former_ward.py).
 FORMER_WARD_STEP = "former_ward"
 
@@ -66,6 +80,7 @@ RESIDENT_RECORDS = dataset(DATASET_RESIDENTS).records_asset
 JOB_REFERENCE = "reference_job"
 JOB_FORMER_WARD = "former_ward_job"
 JOB_LINK = "link_persons_job"
+JOB_MARTS = "marts_job"
 
 # Checks.
 CHECK_RULES = "quarantine_rules"

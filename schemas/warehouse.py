@@ -457,6 +457,15 @@ crosswalk_weights = sa.Table(
     comment="Weights that apportion a former ward's aggregates to the new wards it went to.",
 )  # fmt: skip
 
+# ---- pseudonyms (integration layer: the bridge from a mart's key back to a person) ---------------------------
+person_pseudonym = sa.Table(
+    "person_pseudonym",
+    metadata,
+    sa.Column("person_key", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("pseudonym", sa.String, nullable=False, comment="HMAC-SHA256 of the person key (hex)"),
+    comment="The pseudonymous key the marts carry for each current person; written by the pseudonyms asset.",
+)
+
 # ---- audit ------------------------------------------------------------------------------------------------
 load_audit = sa.Table(
     "load_audit",

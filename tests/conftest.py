@@ -11,6 +11,9 @@ import sqlalchemy as sa
 
 from assets.lib.warehouse import Warehouse, warehouse_from_url
 
+# `wardmerge run` builds the analysts' marts (dbt, ~10 s a run); only tests/test_marts.py needs them.
+os.environ.setdefault("WARDMERGE_MARTS", "skip")
+
 PG_URL = os.environ.get("WARDMERGE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("WARDMERGE_REQUIRE_POSTGRES") == "1"
 

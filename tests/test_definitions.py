@@ -30,7 +30,20 @@ def test_definitions_name_assets_groups_jobs_and_checks():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     per_dataset = {name for ds in registry().values() for name in names.partition_stages(ds)}
-    assert keys == {names.DIM_ADMIN_UNIT, names.PERSONS, names.PARTY_LINKS, names.CROSSWALK_WEIGHTS, *per_dataset}
+    # The marts: one asset per dbt model and seed, after the pseudonyms; the warehouse tables dbt reads beside the
+    # primary table of the asset that writes them (dim_household beside persons' dim_person) are assets of their own.
+    marts = {f"{names.MARTS_SCHEMA}/{name}" for name in (*names.MART_MODELS, *names.MART_SEEDS)}
+    tables = {k for k in keys if k.startswith("warehouse/")}
+    assert "warehouse/dim_household" in tables and "warehouse/dim_person" not in tables
+    core = {names.DIM_ADMIN_UNIT, names.PERSONS, names.PARTY_LINKS, names.CROSSWALK_WEIGHTS, names.PSEUDONYMS}
+    assert keys == {*core, *per_dataset, *marts, *tables}
+    parents = {
+        k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys} for k in graph.get_all_asset_keys()
+    }
+    # dbt sources are the existing assets: the marts depend on the warehouse assets they read.
+    assert parents["marts/mart_voter_roll"] == {names.PERSONS, names.PSEUDONYMS}
+    assert {"budget_lines", names.CROSSWALK_WEIGHTS} <= parents["marts/mart_budget_2025"]
+    assert "dossier_records" in parents["marts/mart_dossier_timeliness"]
     assert {
         names.RAW_RESIDENTS,
         names.ROUTED_RESIDENTS,
@@ -43,7 +56,8 @@ def test_definitions_name_assets_groups_jobs_and_checks():
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups[names.RAW_RESIDENTS] == names.GROUP_EXTRACT
     assert groups[names.PERSONS] == names.GROUP_LINK
-    for job in (names.JOB_REFERENCE, names.JOB_FORMER_WARD, names.JOB_LINK):
+    assert groups["marts/mart_population"] == groups[names.PSEUDONYMS] == names.GROUP_MARTS
+    for job in (names.JOB_REFERENCE, names.JOB_FORMER_WARD, names.JOB_LINK, names.JOB_MARTS):
         assert defs.resolve_job_def(job) is not None
     partitions = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == names.RAW_RESIDENTS))
     assert partitions.partitions_def.get_partition_keys() == TUONG_MAI_FORMER_WARDS
@@ -62,6 +76,9 @@ def test_definitions_name_assets_groups_jobs_and_checks():
         names.CHECK_TOTALS,
         names.CHECK_WEIGHTS,
     } <= check_names
+    # dbt's tests are asset checks of the marts.
+    voter_checks = {c.name for c in graph_checks if c.asset_key.to_user_string() == "marts/mart_voter_roll"}
+    assert any(name.startswith("unique_mart_voter_roll_voter_key") for name in voter_checks), voter_checks
 
 
 def test_unknown_ward_is_refused_with_a_clear_message():
@@ -86,7 +103,11 @@ def test_definitions_module_loads_without_dagster_warnings(tmp_path):
     env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=False, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == f"{4 + sum(len(names.partition_stages(ds)) for ds in registry().values())} []"
+    from assets.marts import secondary_table_specs
+
+    marts = 1 + len(names.MART_MODELS) + len(names.MART_SEEDS) + len(secondary_table_specs())
+    stages = sum(len(names.partition_stages(ds)) for ds in registry().values())
+    assert out.stdout.strip() == f"{4 + stages + marts} []"
 
 
 def test_no_warning_when_building_definitions():

@@ -120,7 +120,7 @@ _TCVN3_CAPITALS_TO_LOWER = str.maketrans(
 
 def _decode_tcvn3(data: bytes, errors: str) -> str:
     try:
-        text, _ = codecs.charmap_decode(data, errors, _TCVN3_DECODING_TABLE)
+        text, _ = codecs.charmap_decode(data, errors, _TCVN3_DECODING_TABLE)  # type: ignore[arg-type,unused-ignore]
     except UnicodeDecodeError as exc:
         raise EncodingError(
             f"byte 0x{data[exc.start]:02X} at offset {exc.start} is not defined in tcvn3 "

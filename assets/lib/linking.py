@@ -333,7 +333,7 @@ def link_all(
     )
     key_map = _read(conn, warehouse, w.person_key_map)
     # New keys start above every key ever issued (the map holds them all; the others guard older warehouses).
-    issued = conn.execute(sa.select(sa.func.max(w.dim_person.c.person_key))).scalar_one()
+    issued: Any = conn.execute(sa.select(sa.func.max(w.dim_person.c.person_key))).scalar_one()
     max_key = max(
         int(key_map["person_key"].max()) if len(key_map) else 0,
         int(previous.max()) if len(previous) else 0,

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -107,7 +108,7 @@ def accounting_problems(conn: Connection, raw: pd.DataFrame, former_ward: str, d
     expected = Counter(zip(raw[c.SOURCE_FILE], raw[c.SOURCE_ROW].astype(int), strict=True))
     found: Counter = Counter()
     for table in w.partition_tables(dataset):
-        rows = conn.execute(
+        rows: Any = conn.execute(
             sa.select(table.c.source_file, table.c.source_row).where(
                 table.c.former_ward_code == former_ward, table.c.dataset == dataset
             )
