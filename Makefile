@@ -6,7 +6,7 @@ SCALE ?= 1
 SEED ?= 42
 LANDING ?= data/landing
 
-.PHONY: run ui test lint sample-data bench clean marts-docs
+.PHONY: run ui test lint sample-data bench bench-curve clean marts-docs
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,13 @@ lint: $(BIN)/.installed
 sample-data: $(BIN)/.installed
 	$(BIN)/wardmerge sample-data --out $(LANDING) --scale $(SCALE) --seed $(SEED) && touch $(LANDING)/.generated
 
+# The stage table against both floors and the naive script, the 1%-change night and quality against the truth,
+# from one run at scale 1 (docs/performance.md). `make bench-curve` measures scales 0.1, 1 and 3 and plots them.
 bench: $(BIN)/.installed
-	$(BIN)/python bench/run_benchmark.py
+	$(BIN)/python bench/run_benchmark.py --steps-compare
+
+bench-curve: $(BIN)/.installed
+	$(BIN)/python bench/run_benchmark.py --curve 0.1,1,3 --plot docs/performance.png
 
 clean:
 	rm -rf data/staging data/warehouse.duckdb
