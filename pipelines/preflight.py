@@ -17,7 +17,14 @@ from assets.lib.routing import RoutingTableError, load_routing_table
 from assets.resources import DeploymentSettings
 from pipelines.guard import BusyError, busy_warehouse
 from pipelines.settings import ENV_DATA_DIR, ENV_LANDING, ENV_ROUTING, ENV_SOURCES, ENV_WARD, ENV_WAREHOUSE
-from schemas.admin_units import UnknownAdminUnit, load_admin_units, new_unit, old_unit, successors
+from schemas.admin_units import (
+    UnknownAdminUnit,
+    expand_new_wards,
+    load_admin_units,
+    new_unit,
+    old_unit,
+    successors,
+)
 from schemas.datasets import registry
 from schemas.manifest import ManifestError, ManifestScan, scan_manifests
 
@@ -30,10 +37,11 @@ class ConfigError(ValueError):
 
 
 def check_ward(ward: str) -> list[str]:
-    """The new-era codes of ``--ward`` (comma-separated); an old-era code is named as such, with its successors."""
-    codes = [code.strip() for code in ward.split(",") if code.strip()]
+    """The new-era codes of ``--ward`` (comma-separated codes, or ``all-hanoi``); an old-era code is named as such,
+    with its successors."""
+    codes = expand_new_wards(ward)
     if not codes:
-        raise ConfigError("--ward", ENV_WARD, repr(ward), "expected a new ward code such as 00322")
+        raise ConfigError("--ward", ENV_WARD, repr(ward), "expected a new ward code such as 00322, or all-hanoi")
     for code in codes:
         try:
             new_unit(code)
