@@ -18,11 +18,16 @@ import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, ConfigurableResource, InitResourceContext, InputContext, OutputContext
 
 from assets.lib.warehouse import Warehouse, warehouse_from_url
+from schemas.admin_units import expand_new_wards
 from schemas.canonical import text_as_object
 from schemas.manifest import ManifestScan, scan_manifests
 
 # How a former ward's stages run: all in one step (in memory), or one step per stage with staging between them.
 STEPS_ONE, STEPS_STAGED = "one", "staged"
+
+# Where a run's steps execute: in the run's process, or on Celery workers (pipelines/distributed.py).
+EXECUTOR_IN_PROCESS, EXECUTOR_CELERY = "in_process", "celery"
+DEFAULT_CELERY_QUEUE = "dagster"
 
 # Owner-only: staging, artefacts and warehouse files hold personal data at rest.
 PRIVATE_DIR = 0o700
@@ -42,6 +47,11 @@ class DeploymentSettings(ConfigurableResource):
     linkage_memory: str = "2GB"
     steps: str = STEPS_ONE
     """``one``: every stage of a former ward in one step; ``staged``: one step per stage (assets/former_ward.py)."""
+    executor: str = EXECUTOR_IN_PROCESS
+    """``in_process`` (default) or ``celery``: steps run on Celery workers (pipelines/distributed.py)."""
+    celery_broker: str = ""
+    celery_backend: str = ""
+    celery_queue: str = DEFAULT_CELERY_QUEUE
 
     @property
     def landing(self) -> Path:
@@ -65,7 +75,8 @@ class DeploymentSettings(ConfigurableResource):
 
     @property
     def target_wards(self) -> list[str]:
-        return [code.strip() for code in self.ward.split(",") if code.strip()]
+        """The new units served: ``ward`` is comma-separated codes and/or a city alias such as ``all-hanoi``."""
+        return expand_new_wards(self.ward)
 
     def manifests(self) -> ManifestScan:
         """Every manifest of the sources directory, read now (an extract reads them once per partition)."""

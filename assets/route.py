@@ -30,14 +30,16 @@ from assets.resources import DeploymentSettings, WarehouseResource
 from data_quality.masking import preview_markdown
 from schemas import canonical as c
 from schemas import warehouse as w
+from schemas.admin_units import undivided_successors
 from schemas.datasets import Dataset, Kind
 from schemas.names import GROUP_ROUTE, harmonised_asset, routed_asset
 
 
 @lru_cache(maxsize=4)
 def router_for(path: str, mtime: float) -> Router:
-    """One router per routing-table file version (the file is re-read when it changes)."""
-    return Router(load_routing_table(Path(path)))
+    """One router per routing-table file version (the file is re-read when it changes); former wards that went
+    whole into one new ward and have no rules are routed there wholesale."""
+    return Router(load_routing_table(Path(path)), wholesale=undivided_successors())
 
 
 def description(ds: Dataset) -> str:

@@ -145,9 +145,7 @@ def build_automation(former_wards: list[str], ward_job: UnresolvedAssetJobDefini
         active = instance.get_runs_count(RunsFilter(job_name=JOB_FORMER_WARD, statuses=_ACTIVE))
         if active:
             return SkipReason(f"{active} former-ward run(s) still queued or running")
-        finished = instance.get_runs(
-            RunsFilter(job_name=JOB_FORMER_WARD, statuses=[DagsterRunStatus.SUCCESS]), limit=1
-        )
+        finished = instance.get_runs(RunsFilter(job_name=JOB_FORMER_WARD, statuses=[DagsterRunStatus.SUCCESS]), limit=1)
         if not finished:
             return SkipReason("no former-ward run has succeeded yet")
         latest = finished[0].run_id

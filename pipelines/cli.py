@@ -28,6 +28,9 @@ examples:
   wardmerge run --landing /srv/exports --warehouse postgresql://wardmerge@db/warehouse
   wardmerge inspect schemas/sources/00304_residents.yaml      # what a manifest reads, before a run
   wardmerge sample-data --out data/landing --scale 0.1
+  wardmerge sample-data --out data/city/landing --ward all-hanoi --scale 0.05   # + data/city/{sources,routing.csv}
+  wardmerge run --ward all-hanoi --landing data/city/landing --sources data/city/sources \
+      --routing data/city/routing.csv --warehouse duckdb:///data/city/warehouse.duckdb --data-dir data/city
 
 exit codes:
   0  every former ward that had a delivery succeeded (those without one are listed as skipped)
@@ -100,10 +103,17 @@ def _settings_from(args: argparse.Namespace) -> Any:
             "sources_dir": args.sources,
             "routing_table": args.routing,
             "warehouse_url": args.warehouse,
-            "ward": args.ward,
+            "ward": _ward_text(args.ward),
             "data_dir": args.data_dir,
         }
     )
+
+
+def _ward_text(given: list[str] | str | None) -> str | None:
+    """``--ward`` given several times (or as comma-separated codes, or ``all-hanoi``) as one comma-separated text."""
+    if not given:
+        return None
+    return ",".join(given) if isinstance(given, list) else given
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
             given = args.warehouse or os.environ.get(s.ENV_WAREHOUSE)
             raise ConfigError("--warehouse", s.ENV_WAREHOUSE, given, f"not a database URL ({exc})") from None
         scan = check_settings(settings)
+        _check_executor(settings)
         from pipelines.definitions import build_definitions, former_ward_codes
 
         codes = former_ward_codes(settings.target_wards)
@@ -148,6 +159,30 @@ def run(args: argparse.Namespace) -> int:
         resource = (defs.resources or {}).get("warehouse")
         if isinstance(resource, WarehouseResource):
             resource.close()
+
+
+def _check_executor(settings: Any) -> None:
+    """Celery needs a broker that answers, a warehouse several processes can write, and a Dagster instance on
+    disk the workers share (DAGSTER_HOME; default DATA_DIR/dagster)."""
+    from pipelines.distributed import EXECUTORS, broker_problem
+    from pipelines.preflight import ConfigError
+
+    if settings.executor not in EXECUTORS:
+        raise ConfigError("(no option)", s.ENV_EXECUTOR, settings.executor, f"expected one of {', '.join(EXECUTORS)}")
+    if settings.executor != "celery":
+        return
+    problem = broker_problem(settings.celery_broker)
+    if problem:
+        raise ConfigError("(no option)", s.ENV_CELERY_BROKER, settings.celery_broker or "''", problem)
+    if not settings.warehouse_url.startswith("postgresql"):
+        raise ConfigError(
+            "--warehouse", s.ENV_WAREHOUSE, settings.warehouse_url,
+            "Celery workers write from several processes at once: give a PostgreSQL warehouse",
+        )  # fmt: skip
+    if not os.environ.get("DAGSTER_HOME"):
+        home = Path(settings.data_dir) / "dagster"
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["DAGSTER_HOME"] = str(home)
 
 
 def _selected_wards(args: argparse.Namespace, codes: list[str]) -> set[str] | None:
@@ -239,7 +274,11 @@ def _execute(
             console.print(f"[red]loading the admin-unit registry failed:[/] {failure_text(failure) if failure else ''}")
             return EXIT_FAILED
         job = defs.resolve_job_def(JOB_FORMER_WARD)
-        for code in to_run:
+        sequential = to_run
+        if settings.executor == "celery":
+            _run_on_celery(settings, instance, plans, outcomes, to_run, progress, quiet, tags)
+            sequential = []
+        for code in sequential:
             outcome = outcomes[code]
             stages = [name for ds in registry().values() if ds.name in plans[code].datasets
                       for name in partition_stages(ds)]  # fmt: skip
@@ -360,6 +399,45 @@ def _build_marts(
         return True, ""
     failure = next((e for e in result.all_events if e.is_step_failure), None)
     return False, f"{failure_text(failure) if failure else 'failed'} (dbt's log: {log})"
+
+
+def _run_on_celery(
+    settings: Any, instance: Any, plans: dict, outcomes: dict, to_run: list[str], progress: Any, quiet: dict, tags: dict
+) -> None:
+    """Every former ward's run at once, its step on whichever Celery worker is free (pipelines/distributed.py)."""
+    from dagster import AssetKey
+
+    from pipelines.distributed import export_settings, run_config_for, run_partitions
+    from schemas.datasets import registry
+    from schemas.names import JOB_FORMER_WARD, partition_stages
+
+    export_settings(settings)  # the job is rebuilt from the environment, here and on the workers
+    stages = {
+        code: [name for ds in registry().values() if ds.name in plans[code].datasets for name in partition_stages(ds)]
+        for code in to_run
+    }
+    task = progress.add_task(f"{len(to_run)} former wards on Celery", total=len(to_run), stage="submitted")
+    started = time.perf_counter()
+
+    def done(run: Any) -> None:
+        outcome = outcomes[run.code]
+        outcome.seconds = time.perf_counter() - started
+        outcome.status = "ok" if run.success else "failed"
+        if not run.success:
+            outcome.detail = run.failure
+        progress.advance(task)
+        progress.update(task, stage=f"{run.code} {'done' if run.success else 'FAILED'}")
+
+    run_partitions(
+        JOB_FORMER_WARD,
+        to_run,
+        instance,
+        run_config_for(settings, quiet),
+        lambda code: [AssetKey(name) for name in stages[code]],
+        tags,
+        parallel=int(os.environ.get(s.ENV_CELERY_RUNS) or s.DEFAULT_CELERY_RUNS),
+        on_done=done,
+    )
 
 
 def _print_summary(
@@ -488,9 +566,10 @@ def sample_data(args: argparse.Namespace) -> int:
             Path(args.out).resolve(),
             scale=args.scale,
             seed=args.seed,
-            ward=args.ward or s.DEFAULT_WARD,
+            ward=_ward_text(args.ward) or s.DEFAULT_WARD,
             routing=Path(args.routing).resolve() if args.routing else None,
             truth=Path(args.truth).resolve() if args.truth else None,
+            sources=Path(args.sources).resolve() if args.sources else None,
         )
     except SampleDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -550,6 +629,23 @@ def export_marts(args: argparse.Namespace) -> int:
         source.close()
     print(f"wrote {len(tables)} tables of schema {MARTS_SCHEMA} to {out}")
     return EXIT_OK
+
+
+def workers(args: argparse.Namespace) -> int:
+    """Start the Celery workers for this deployment's runs (in the foreground; Ctrl-C stops them)."""
+    from pipelines.distributed import broker_problem, export_settings, worker_argv
+
+    settings = s.build_settings(
+        {"ward": _ward_text(args.ward), "celery_broker": args.broker, "celery_queue": args.queue, "executor": "celery"}
+    )
+    problem = broker_problem(settings.celery_broker)
+    if problem:
+        print(f"error: --broker / {s.ENV_CELERY_BROKER} = {settings.celery_broker!r}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    env = dict(os.environ)
+    export_settings(settings, env)  # the job's shape (partitions, steps) and the broker, as the runs have them
+    argv = worker_argv(args.concurrency, settings.celery_queue, args.loglevel)
+    os.execvpe(argv[0], argv, env)  # the worker replaces this process: signals reach Celery itself
 
 
 def _run_launcher(settings: Any) -> Any:
@@ -628,7 +724,11 @@ def _parser() -> argparse.ArgumentParser:
         "--warehouse", metavar="URL", help=f"SQLAlchemy URL (env {s.ENV_WAREHOUSE}; default {s.DEFAULT_WAREHOUSE})"
     )
     run_p.add_argument(
-        "--ward", metavar="CODE", help=f"new ward code(s), comma-separated (env {s.ENV_WARD}; default {s.DEFAULT_WARD})"
+        "--ward",
+        metavar="CODE",
+        action="append",
+        help=f"new ward code(s): repeat or comma-separate them, or all-hanoi (env {s.ENV_WARD}; default "
+        f"{s.DEFAULT_WARD})",
     )
     run_p.add_argument(
         "--data-dir", metavar="DIR", help=f"staging and artefacts (env {s.ENV_DATA_DIR}; default {s.DEFAULT_DATA_DIR})"
@@ -700,14 +800,48 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", required=True, metavar="FILE", help="the new DuckDB file (must not exist)")
     exp.add_argument("--warehouse", metavar="URL", help=f"SQLAlchemy URL (env {s.ENV_WAREHOUSE})")
     exp.set_defaults(func=export_marts)
+
+    work = sub.add_parser(
+        "workers",
+        help="start Celery workers that run former wards' steps (for runs with WARDMERGE_EXECUTOR=celery)",
+        description="Start one Celery worker with --concurrency processes, taking the steps of runs made with "
+        f"{s.ENV_EXECUTOR}=celery. Start it with the same --ward (and {s.ENV_STEPS}) as the runs; every other "
+        "setting travels with each run. docs/scaling.md explains the deployment.",
+    )
+    work.add_argument(
+        "--broker",
+        metavar="URL",
+        help=f"redis://… or amqp://… (env {s.ENV_CELERY_BROKER}; e.g. redis://127.0.0.1:6379/0)",
+    )
+    work.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+    work.add_argument(
+        "--queue", metavar="NAME", help=f"queue to take steps from (env {s.ENV_CELERY_QUEUE}; default dagster)"
+    )
+    work.add_argument("--ward", metavar="CODE", action="append", help=f"as for run (env {s.ENV_WARD})")
+    work.add_argument("--loglevel", default="INFO", help="Celery log level (default INFO)")
+    work.set_defaults(func=workers)
     gen = sub.add_parser("sample-data", help="write realistic sample rosters (and their truth, separately)")
     gen.add_argument("--out", required=True, metavar="DIR", help="landing zone to write into")
     gen.add_argument("--scale", type=float, default=1.0, help="1 ≈ the real ward (default 1)")
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument(
-        "--ward", metavar="CODE", help=f"new ward whose former wards to generate (default {s.DEFAULT_WARD})"
+        "--ward",
+        metavar="CODE",
+        action="append",
+        help=f"new ward(s) whose former wards to generate: repeat or comma-separate, or all-hanoi (default "
+        f"{s.DEFAULT_WARD})",
     )
-    gen.add_argument("--routing", metavar="FILE", help="routing table the geography follows (default the shipped one)")
+    gen.add_argument(
+        "--sources",
+        metavar="DIR",
+        help="where the manifests go (default OUT/../sources when the wards are not the shipped Tương Mai)",
+    )
+    gen.add_argument(
+        "--routing",
+        metavar="FILE",
+        help="routing table the geography follows (default the shipped one; for other wards one is written to "
+        "OUT/../routing.csv)",
+    )
     gen.add_argument("--truth", metavar="DIR", help="where the ground truth goes (default OUT/../truth)")
     gen.set_defaults(func=sample_data)
     return parser

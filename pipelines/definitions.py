@@ -20,7 +20,6 @@ from dagster import (
     StaticPartitionsDefinition,
     define_asset_job,
     definitions,
-    in_process_executor,
 )
 from dagster._utils.warnings import BetaWarning, PreviewWarning
 
@@ -37,6 +36,7 @@ from assets.resources import STEPS_ONE, STEPS_STAGED, DeploymentSettings, Stagin
 from assets.route import build_route_assets
 from assets.validate import build_validate_assets
 from pipelines.automation import LINK_TAG, build_automation
+from pipelines.distributed import executor_for
 from pipelines.settings import build_settings
 from schemas.admin_units import former_wards_of_many
 from schemas.datasets import registry
@@ -119,7 +119,7 @@ def build_definitions(settings: DeploymentSettings) -> Definitions:
         ],
         schedules=[a for a in automation if isinstance(a, ScheduleDefinition)],
         sensors=[a for a in automation if isinstance(a, SensorDefinition)],
-        executor=in_process_executor,
+        executor=executor_for(settings),  # in-process unless WARDMERGE_EXECUTOR=celery
         resources={
             "settings": settings,
             "warehouse": WarehouseResource(url=settings.warehouse_url),

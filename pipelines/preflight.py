@@ -25,7 +25,14 @@ from pipelines.settings import (
     ENV_WARD,
     ENV_WAREHOUSE,
 )
-from schemas.admin_units import UnknownAdminUnit, load_admin_units, new_unit, old_unit, successors
+from schemas.admin_units import (
+    UnknownAdminUnit,
+    expand_new_wards,
+    load_admin_units,
+    new_unit,
+    old_unit,
+    successors,
+)
 from schemas.datasets import registry
 from schemas.manifest import ManifestError, ManifestScan, scan_manifests
 
@@ -38,10 +45,11 @@ class ConfigError(ValueError):
 
 
 def check_ward(ward: str) -> list[str]:
-    """The new-era codes of ``--ward`` (comma-separated); an old-era code is named as such, with its successors."""
-    codes = [code.strip() for code in ward.split(",") if code.strip()]
+    """The new-era codes of ``--ward`` (comma-separated codes, or ``all-hanoi``); an old-era code is named as such,
+    with its successors."""
+    codes = expand_new_wards(ward)
     if not codes:
-        raise ConfigError("--ward", ENV_WARD, repr(ward), "expected a new ward code such as 00322")
+        raise ConfigError("--ward", ENV_WARD, repr(ward), "expected a new ward code such as 00322, or all-hanoi")
     for code in codes:
         try:
             new_unit(code)

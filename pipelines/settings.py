@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from assets.lib.linkage.backend import DEFAULT_MEMORY_LIMIT
-from assets.resources import STEPS_ONE, DeploymentSettings
+from assets.resources import DEFAULT_CELERY_QUEUE, EXECUTOR_IN_PROCESS, STEPS_ONE, DeploymentSettings
 from review_desk import ENV_SECRET
 from schemas import SHIPPED_ROUTING, SHIPPED_SOURCES
 
@@ -27,6 +27,13 @@ ENV_DATA_DIR = "WARDMERGE_DATA_DIR"
 ENV_LINKAGE_BACKEND = "WARDMERGE_LINKAGE_BACKEND"
 ENV_LINKAGE_MEMORY = "WARDMERGE_LINKAGE_MEMORY"
 ENV_STEPS = "WARDMERGE_STEPS"
+ENV_EXECUTOR = "WARDMERGE_EXECUTOR"
+ENV_CELERY_BROKER = "WARDMERGE_CELERY_BROKER"
+ENV_CELERY_BACKEND = "WARDMERGE_CELERY_BACKEND"
+ENV_CELERY_QUEUE = "WARDMERGE_CELERY_QUEUE"
+# How many former wards' runs `wardmerge run` keeps in flight on Celery (each waits on a worker).
+ENV_CELERY_RUNS = "WARDMERGE_CELERY_RUNS"
+DEFAULT_CELERY_RUNS = "8"
 ENV_REVIEW_SECRET = ENV_SECRET
 #: ``skip``: `wardmerge run` leaves the marts as they are (runs nobody reads the marts of, e.g. the test suite's).
 ENV_MARTS = "WARDMERGE_MARTS"
@@ -47,6 +54,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "linkage_backend": (ENV_LINKAGE_BACKEND, "duckdb"),
     "linkage_memory": (ENV_LINKAGE_MEMORY, DEFAULT_MEMORY_LIMIT),
     "steps": (ENV_STEPS, STEPS_ONE),
+    # How a run's steps execute: in the run's own process (default), or on Celery workers (docs/scaling.md).
+    "executor": (ENV_EXECUTOR, EXECUTOR_IN_PROCESS),
+    "celery_broker": (ENV_CELERY_BROKER, ""),
+    "celery_backend": (ENV_CELERY_BACKEND, ""),
+    "celery_queue": (ENV_CELERY_QUEUE, DEFAULT_CELERY_QUEUE),
 }
 _PATHS = ("landing_dir", "sources_dir", "routing_table", "data_dir")
 

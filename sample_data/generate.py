@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from data_quality.rules import RECORD_ID_DUPLICATE
-from sample_data.datasets import write_other_datasets
+from sample_data.city import write_city_routing
+from sample_data.datasets import manifest_documents, write_other_datasets
 from sample_data.defects import DefectRates, Rendered, Renderer
 from sample_data.geography import RoutingTableUnusable, WardGeography, build_geography
 from sample_data.population import Household, Person, Population, build_population, residence_of
@@ -30,12 +31,14 @@ from sample_data.profiles import (
     UPDATED,
     Profile,
     file_name,
+    manifest_document,
+    manifest_filename,
     profile_for,
 )
 from sample_data.truth import TruthWriter, empty_persons
 from sample_data.writers import Cell, as_of_text, office_name, write_csv, write_json, write_sqlite, write_xlsx
 from schemas import SHIPPED_ROUTING
-from schemas.admin_units import FormerWard, former_wards
+from schemas.admin_units import FormerWard, expand_new_wards, former_wards, undivided_successors
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 # groups that went to the new Tương Mai (the real ward has about 136,000) and ≈ 234,000 in the ten former
 # wards together, since parts of each went to neighbours.
 PERSONS_PER_GROUP = 800
+# The new ward whose former wards the shipped manifests and routing table describe.
+DEFAULT_NEW_WARD = "00322"
 
 
 class SampleDataError(ValueError):
@@ -67,6 +72,10 @@ class GenerationReport:
     seconds: float
     # The other datasets: rows written per dataset and former ward (residents are ``rows_per_ward``).
     dataset_rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    # For a ward set other than the shipped one: where its manifests and routing table were written.
+    sources_dir: Path | None = None
+    routing_table: Path | None = None
+    routing_kinds: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
         """A plain-text summary for the command line (no personal data in it)."""
@@ -87,6 +96,13 @@ class GenerationReport:
         lines.append(f"  expected dispositions: {shares}")
         for dataset, per_ward in self.dataset_rows.items():
             lines.append(f"  {dataset}: {sum(per_ward.values()):,} rows in {len(per_ward)} former wards")
+        if self.sources_dir is not None:
+            lines.append(f"  manifests:    {self.sources_dir}")
+        if self.routing_table is not None:
+            kinds = ", ".join(f"{k} {v}" for k, v in self.routing_kinds.items())
+            lines.append(f"  routing:      {self.routing_table} (former units by rules: {kinds})")
+        if self.sources_dir is not None or self.routing_table is not None:
+            lines.append("  run it with: wardmerge run --ward … --landing OUT --sources MANIFESTS --routing ROUTING")
         return "\n".join(lines)
 
 
@@ -100,11 +116,17 @@ def generate(
     truth: Path | None = None,
     rates: DefectRates | None = None,
     datasets: tuple[str, ...] | None = None,
+    sources: Path | None = None,
 ) -> GenerationReport:
     """Write ``out/<former ward>/nhan_khau_2025-06.<ext>`` for every former ward of ``ward``, and the truth.
 
     ``truth`` defaults to ``out.parent / "truth"`` and must not lie inside ``out``: the pipeline reads the
     landing zone, and the truth would be a record it must never see.
+
+    ``ward`` may name several new wards or a city (``all-hanoi``). The shipped manifests and routing table serve
+    Tương Mai only, so for any other ward set the manifests go to ``sources`` (default ``out.parent / "sources"``)
+    and, unless ``routing`` is given, a routing table to ``out.parent / "routing.csv"`` (sample_data/city.py:
+    shipped rules where they exist, made-up rules for other divided units, none for units that went whole).
     """
     started = time.perf_counter()
     if not 0 < scale <= 20:
@@ -114,13 +136,27 @@ def generate(
     truth_dir = Path(truth) if truth is not None else out.parent / "truth"
     if _inside(truth_dir, out):
         raise SampleDataError(f"truth directory {truth_dir} is inside the landing zone {out}; put it beside it")
-    routing_path = Path(routing) if routing is not None else SHIPPED_ROUTING
+    formers = _former_wards(ward)
+    own_set = [f.code for f in formers] != [f.code for f in former_wards(DEFAULT_NEW_WARD)]
+    routing_kinds: dict[str, int] = {}
+    written_routing: Path | None = None
+    if routing is None and own_set:
+        written_routing = out.parent / "routing.csv"
+        routing_kinds = write_city_routing(written_routing, formers, SHIPPED_ROUTING, seed)
+    routing_path = Path(routing) if routing is not None else written_routing or SHIPPED_ROUTING
     if not routing_path.is_file():
         raise SampleDataError(f"routing table {routing_path} does not exist")
-    formers = _former_wards(ward)
+    sources_dir = Path(sources) if sources is not None else (out.parent / "sources" if own_set else None)
+    if sources_dir is not None and _inside(sources_dir, out):
+        raise SampleDataError(f"manifest directory {sources_dir} is inside the landing zone {out}; put it beside it")
 
     try:
-        geographies = build_geography(routing_path, [f.code for f in formers], random.Random(f"{seed}/geography"))
+        geographies = build_geography(
+            routing_path,
+            [f.code for f in formers],
+            random.Random(f"{seed}/geography"),
+            wholesale=undivided_successors(),
+        )
     except RoutingTableUnusable as exc:
         raise SampleDataError(str(exc)) from exc
     population = build_population(
@@ -172,6 +208,8 @@ def generate(
     dataset_rows, other_files, other_truth = write_other_datasets(
         out, truth_dir, formers, population, geographies, seed=seed, scale=scale, datasets=datasets
     )
+    if sources_dir is not None:
+        _write_manifests(sources_dir, formers)
     return GenerationReport(
         landing=out,
         truth_dir=truth_dir,
@@ -186,12 +224,24 @@ def generate(
         dispositions=dict(sorted(dispositions.items())),
         seconds=time.perf_counter() - started,
         dataset_rows=dataset_rows,
+        sources_dir=sources_dir,
+        routing_table=written_routing,
+        routing_kinds=routing_kinds,
     )
 
 
+def _write_manifests(directory: Path, formers: list[FormerWard]) -> None:
+    """The manifests that read what was written, one per former ward and dataset (as schemas/sources/ holds)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    documents = {manifest_filename(f): manifest_document(profile_for(i), f) for i, f in enumerate(formers)}
+    documents |= manifest_documents(formers)
+    for name, text in documents.items():
+        (directory / name).write_text(text, encoding="utf-8")
+
+
 def _former_wards(ward: str) -> list[FormerWard]:
-    """Former wards of one new ward, or of several ("00322,00331"), each once, in code order."""
-    codes = [w.strip() for w in ward.split(",") if w.strip()]
+    """Former wards of one new ward, or of several ("00322,00331", "all-hanoi"), each once, in code order."""
+    codes = expand_new_wards(ward)
     if not codes:
         raise SampleDataError("no new ward code given")
     found: dict[str, FormerWard] = {}

@@ -85,12 +85,17 @@ class WardGeography:
     street_rules: dict[str, list[StreetRule]]
     unlisted_streets: list[str]
     alleys: dict[str, list[str]] = field(default_factory=dict)
+    wholesale: str | None = None
+    """The one new ward this former ward went to whole, when the routing table has no rule for it (the pipeline
+    then routes every record there; assets/lib/routing.py)."""
 
     def groups_of(self, new_ward: str) -> list[int]:
         return [g for g, w in self.group_ward.items() if w == new_ward]
 
     def place(self, group: int | None, street: str | None, alley: str | None, house: int | None) -> Placement:
         """The routing semantics (README, "The routing table") on true values (group known ⇒ placed; else by street)."""
+        if self.wholesale is not None:
+            return Placement(self.wholesale, None)
         if group is not None and group in self.group_ward:
             return Placement(self.group_ward[group], None)
         if street is None:
@@ -214,12 +219,20 @@ def read_routing(path: Path) -> dict[str, WardGeography]:
     return wards
 
 
-def build_geography(path: Path, former_codes: list[str], rng: random.Random) -> dict[str, WardGeography]:
-    """Read the routing table and give each street its alleys and each ward a few lanes the table omits."""
+def build_geography(
+    path: Path, former_codes: list[str], rng: random.Random, wholesale: dict[str, str] | None = None
+) -> dict[str, WardGeography]:
+    """Read the routing table and give each street its alleys and each ward a few lanes the table omits.
+
+    A former ward the table does not list but ``wholesale`` does (it went whole into one new ward) gets a made-up
+    geography of ``WHOLESALE_GROUPS`` groups, all in that new ward, routed wholesale as the pipeline does.
+    """
     table = read_routing(path)
     geographies: dict[str, WardGeography] = {}
     for code in former_codes:
         geo = table.get(code)
+        if geo is None and wholesale and code in wholesale:
+            geo = _wholesale_geography(code, wholesale[code], rng)
         if geo is None or not geo.group_ward:
             raise RoutingTableUnusable(
                 f"{path}: no residential-group rules for former ward {code}; the generator needs the groups "
@@ -240,3 +253,27 @@ def build_geography(path: Path, former_codes: list[str], rng: random.Random) -> 
             geo.alleys[street] = []
         geographies[code] = geo
     return geographies
+
+
+# Groups of a made-up former ward: 20 × 800 people at scale 1 ≈ 16,000, Hà Nội's mean per former commune
+# (≈ 8.5 million people in 526 former communes).
+WHOLESALE_GROUPS = 20
+# Street names for made-up geographies (a former ward uses a few; names repeat across wards as in real cities).
+STREET_POOL = (
+    "Lê Lợi", "Trần Phú", "Nguyễn Trãi", "Quang Trung", "Hai Bà Trưng", "Lý Thường Kiệt", "Phan Đình Phùng",
+    "Hoàng Diệu", "Nguyễn Du", "Bà Triệu", "Lê Duẩn", "Trần Hưng Đạo", "Ngô Quyền", "Điện Biên Phủ",
+    "Hùng Vương", "Chu Văn An", "Nguyễn Văn Cừ", "Tô Hiến Thành", "Lạc Long Quân", "Âu Cơ",
+)  # fmt: skip
+
+
+def _wholesale_geography(code: str, new_ward: str, rng: random.Random) -> WardGeography:
+    groups = range(1, WHOLESALE_GROUPS + 1)
+    streets = rng.sample(STREET_POOL, 3)
+    return WardGeography(
+        code,
+        group_ward={g: new_ward for g in groups},
+        group_label={g: f"Tổ {g}" for g in groups},
+        street_rules={street: [StreetRule(street, new_ward)] for street in streets},
+        unlisted_streets=[],
+        wholesale=new_ward,
+    )

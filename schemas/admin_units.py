@@ -567,6 +567,45 @@ def former_wards(new_code: str) -> list[FormerWard]:
     return sorted(result, key=lambda ward: ward.code)
 
 
+@functools.lru_cache(maxsize=1)
+def undivided_successors() -> dict[str, str]:
+    """Old code → new code for every old unit that went whole into one new unit (the crosswalk's undivided units).
+
+    Their records need no routing table: the whole unit has one successor (assets/lib/routing.py, "wholesale").
+    """
+    crosswalk = _registry().crosswalk
+    whole = crosswalk[~crosswalk["in_part"] & (crosswalk["n_receiving"] == 1)]
+    return dict(zip(whole["old_code"], whole["new_code"], strict=True))
+
+
 def former_wards_of_many(new_codes: Iterable[str]) -> dict[str, list[FormerWard]]:
     """``former_wards`` for several new units at once (e.g. all 126 of Hanoi), in the order given."""
     return {code: former_wards(code) for code in dict.fromkeys(new_codes)}
+
+
+# A whole city (province) by one word: the deployment then serves every new unit of it. Only names a deployment
+# uses are listed; the province code is the registry's own (Hà Nội is 01).
+PROVINCE_ALIASES: dict[str, str] = {"all-hanoi": "01"}
+
+
+def new_units_of_province(province_code: str) -> list[str]:
+    """The new-era codes of every unit of the province, ordered by code (Hà Nội '01': 126 units)."""
+    units = _registry().units
+    chosen = units[(units["era"] == NEW_ERA) & (units["province_code"] == province_code)]
+    return sorted(chosen["code"])
+
+
+def expand_new_wards(spec: str | Iterable[str]) -> list[str]:
+    """New-unit codes from ``--ward`` text: codes and city aliases (``all-hanoi``), comma-separated or as a list.
+
+    Each code once, in the order first given; codes are not checked here (``new_unit`` / preflight do that), so a
+    typo is reported where the setting is checked, with its own message.
+    """
+    parts = spec.split(",") if isinstance(spec, str) else [p for item in spec for p in item.split(",")]
+    codes: list[str] = []
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        alias = PROVINCE_ALIASES.get(part.lower())
+        codes.extend(new_units_of_province(alias) if alias else [part])
+    return list(dict.fromkeys(codes))

@@ -328,10 +328,23 @@ def scan_manifests(sources_dir: Path) -> ManifestScan:
     """
     if not sources_dir.is_dir():
         raise ManifestError(sources_dir, "sources directory does not exist")
+    paths = sorted([*sources_dir.glob("*.yaml"), *sources_dir.glob("*.yml")])
+    # Every former ward's extract scans the directory: a city's 2,630 manifests parsed once per ward and dataset
+    # made the run grow with the square of its wards. The scan is reused while no file was added, removed or changed.
+    signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    cached = _SCANS.get(sources_dir.resolve())
+    if cached is not None and cached[0] == signature:
+        return cached[1]
     valid, broken = [], []
-    for path in sorted([*sources_dir.glob("*.yaml"), *sources_dir.glob("*.yml")]):
+    for path in paths:
         try:
             valid.append((path, load_manifest(path)))
         except ManifestError as exc:
             broken.append((path, exc, *_claimed(path)))
-    return ManifestScan(tuple(valid), tuple(broken))
+    scan = ManifestScan(tuple(valid), tuple(broken))
+    _SCANS[sources_dir.resolve()] = (signature, scan)
+    return scan
+
+
+# Sources directory → (its files' names, modification times and sizes; the scan of them).
+_SCANS: dict[Path, tuple[tuple[tuple[str, int, int], ...], ManifestScan]] = {}

@@ -107,7 +107,8 @@ def _record_table(ds: Dataset) -> sa.Table:
                 "route_method",
                 sa.String,
                 nullable=False,
-                comment="group, street, street+refinement, or decision (a review officer's record or rule decision)",
+                comment="group, street, street+refinement, wholesale (the former ward went whole into one new ward), "
+                "or decision (a review officer's record or rule decision)",
             ),
             sa.Column("routing_decision_id", sa.BigInteger, comment="routing_decision.id that placed it, if any"),
         ]

@@ -5,11 +5,15 @@ It is an editable reference table, set by the city's implementing documents; the
 Problems are reported with the file, the row and the column. A record is placed by its residential group
 first, then by its street (with alley / house-range / parity refinements, the most specific matching rule
 winning), else it goes to the review queue with the reason (a `review` rule of data_quality/rules.py).
+
+A former ward the official crosswalk says went whole into one new ward needs no rules: when the table has none
+for it, every record goes to that successor ("wholesale"). A table that does list such a ward is used as written.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,14 +141,16 @@ def load_routing_table(path: Path, known_new_codes: set[str] | None = None) -> l
 @dataclass(frozen=True)
 class Placement:
     new_ward_code: str | None
-    method: str | None  # group | street | street+refinement
+    method: str | None  # group | street | street+refinement | wholesale
     reason: str | None  # review reason when new_ward_code is None
 
 
 class Router:
     """Places a record by its residential group first, then by its street, else sends it to review."""
 
-    def __init__(self, rules: list[RoutingRule]) -> None:
+    def __init__(self, rules: list[RoutingRule], wholesale: Mapping[str, str] | None = None) -> None:
+        """``wholesale``: former ward → the one new ward it went to whole (the crosswalk's undivided units); used
+        only for former wards the table has no rule for."""
         self._groups: dict[tuple[str, str], str] = {}
         self._streets: dict[tuple[str, str], list[RoutingRule]] = {}
         for r in rules:
@@ -152,6 +158,8 @@ class Router:
                 self._groups[(r.former_ward_code, r.group)] = r.new_ward_code
             else:
                 self._streets.setdefault((r.former_ward_code, r.street or ""), []).append(r)
+        listed = {r.former_ward_code for r in rules}
+        self._wholesale = {old: new for old, new in (wholesale or {}).items() if old not in listed}
 
     def place(
         self,
@@ -162,6 +170,8 @@ class Router:
         house: int | None = None,
     ) -> Placement:
         """``group``, ``street`` and ``alley`` are normalised keys; ``house`` the leading house number."""
+        if former_ward in self._wholesale:
+            return Placement(self._wholesale[former_ward], "wholesale", None)
         if group is not None and (former_ward, group) in self._groups:
             return Placement(self._groups[(former_ward, group)], "group", None)
         if street is None:
