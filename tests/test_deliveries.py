@@ -103,5 +103,6 @@ def test_one_broken_manifest_fails_its_former_ward_alone(tmp_path):
     assert plans["00280"].status == "run" and plans["00304"].status == "run"
     assert (plans["00319"].status, plans["00319"].detail) == ("skipped", "no manifest")
     [unattributed] = [str(e) for e in scan.unattributed()]
-    expected = "cannot read YAML: expected ',' or ']', but got '<stream end>' at line 2, column 1"
-    assert unattributed == f"{sources / 'notes.yaml'}: {expected}"
+    # The parser's own words differ between libyaml and PyYAML's pure loader; the line names file, problem, place.
+    assert unattributed.startswith(f"{sources / 'notes.yaml'}: cannot read YAML: ")
+    assert "',' or ']'" in unattributed and unattributed.endswith("at line 2, column 1")
